@@ -1,0 +1,84 @@
+"""`python -m bot` / `callboard`: read the settings, run the bot until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import sys
+
+from pydantic import ValidationError
+from telegram import Update
+from telegram.error import InvalidToken
+
+from bot.app import build_application
+from bot.context import CallboardApp
+from bot.settings import Settings, describe_error
+from storage.migrations import DatabaseTooNewError
+
+EXIT_CONFIGURATION = 2
+
+
+class _RedactToken(logging.Filter):
+    """Belt and braces: no log line may carry the token, whoever formats it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self._token in message:
+            record.msg, record.args = message.replace(self._token, "<BOT_TOKEN>"), None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(_RedactToken(settings.bot_token.get_secret_value()))
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=[handler],
+    )
+    # httpx logs every request URL, and the URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def run(application: CallboardApp, settings: Settings) -> None:
+    if settings.webhook_url:
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def fail(message: str) -> int:
+    print(f"callboard: {message}", file=sys.stderr)
+    return EXIT_CONFIGURATION
+
+
+def main() -> int:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        return fail(f"configuration error: {describe_error(exc)}")
+    configure_logging(settings)
+    try:
+        run(build_application(settings), settings)
+    except InvalidToken:
+        return fail("Telegram rejected BOT_TOKEN: check the token given by @BotFather")
+    except DatabaseTooNewError as exc:
+        return fail(f"DATABASE_PATH: {exc}")
+    except (OSError, sqlite3.Error) as exc:
+        return fail(f"DATABASE_PATH {settings.database_path} cannot be used: {exc}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""`build_application(settings)`: the whole bot, wired, not yet started."""
+
+from __future__ import annotations
+
+import warnings
+
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+)
+from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
+
+from bot import guards
+from bot.commands import Command, publish_default_menu
+from bot.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
+from bot.errors import on_error
+from bot.i18n import Catalogs
+from bot.outbox import OutboxDispatcher, OutboxOptions
+from bot.settings import Settings
+from handlers import common, onboarding
+from storage.clock import Clock, SystemClock
+from storage.database import Database
+from storage.persistence import SqlitePersistence
+from storage.repositories import Repositories
+
+FEATURES = (onboarding, common)
+
+# Our wizards are per (chat, user), not per message, which is what PTB warns about when a
+# ConversationHandler has CallbackQueryHandlers.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+
+
+def all_commands() -> list[Command]:
+    return [command for feature in FEATURES for command in feature.COMMANDS]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    outbox_options: OutboxOptions | None = None,
+    flood_guard: guards.FloodGuard | None = None,
+    persistence_interval: float = 1.0,
+) -> CallboardApp:
+    """`request` replaces the HTTP client (tests pass the fake Telegram); the other keyword
+    arguments let tests control time, outbox pacing and the flood limits."""
+    clock = clock or SystemClock()
+    options = outbox_options or OutboxOptions(
+        global_rate=settings.outbox_global_rate, chat_rate=settings.outbox_chat_rate
+    )
+    db = Database(settings.database_path)
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        await db.open()
+        catalogs = Catalogs(settings.default_language, settings.currency)
+        repos = Repositories.create(db, clock)
+        dispatcher = OutboxDispatcher(application.bot, db, repos.outbox, repos.users, clock, options)
+        commands = all_commands()
+        application.bot_data[SERVICES_KEY] = Services(
+            settings=settings,
+            db=db,
+            clock=clock,
+            catalogs=catalogs,
+            repos=repos,
+            outbox=dispatcher,
+            commands=commands,
+        )
+        await publish_default_menu(application.bot, commands, catalogs)
+        dispatcher.start()
+
+    async def post_stop(application: Application) -> None:  # type: ignore[type-arg]
+        services: Services | None = application.bot_data.get(SERVICES_KEY)
+        if services is not None:
+            await services.outbox.stop()
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        await db.close()
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
+        .context_types(ContextTypes(context=CallboardContext))
+        .persistence(SqlitePersistence(db, update_interval=persistence_interval))
+        # Caps everything the bot sends at Telegram's overall limit; a 429 is not retried
+        # here but surfaced, so the outbox can reschedule the row.
+        .rate_limiter(AIORateLimiter(max_retries=0))
+        .post_init(post_init)
+        .post_stop(post_stop)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application: CallboardApp = builder.build()  # type: ignore[assignment]
+
+    guards.register(application, flood_guard or guards.FloodGuard())
+    for feature in FEATURES:
+        feature.register(application)
+    common.register_fallbacks(application)
+    application.add_error_handler(on_error)  # type: ignore[arg-type]
+    return application

@@ -1,0 +1,66 @@
+"""Which commands each kind of user sees, and publishing them as per-chat menus."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+from bot.i18n import Catalogs, Translator
+from storage.models import Role, User
+
+_LOGGER = logging.getLogger(__name__)
+
+Audience = Literal["newcomer", "everyone", "company", "prospector", "admin"]
+
+ALWAYS: frozenset[Audience] = frozenset({"newcomer", "everyone"})
+MEMBERS: frozenset[Audience] = frozenset({"everyone"})
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    audiences: frozenset[Audience]
+
+    @property
+    def description_key(self) -> str:
+        return f"command.{self.name}"
+
+
+def visible_commands(commands: list[Command], role: Role | None, admin: bool) -> list[Command]:
+    audiences: set[Audience] = {"everyone"} if role else {"newcomer"}
+    if role is Role.COMPANY:
+        audiences.add("company")
+    elif role is Role.PROSPECTOR:
+        audiences.add("prospector")
+    if admin:
+        audiences.add("admin")
+    return [command for command in commands if command.audiences & audiences]
+
+
+def describe(commands: list[Command], t: Translator) -> list[BotCommand]:
+    return [BotCommand(c.name, t.plain(c.description_key)) for c in commands]
+
+
+async def publish_default_menu(bot: Bot, commands: list[Command], catalogs: Catalogs) -> None:
+    """What a user sees before onboarding: French for French clients, English otherwise."""
+    newcomer = visible_commands(commands, None, admin=False)
+    await bot.set_my_commands(describe(newcomer, catalogs["en"]), scope=BotCommandScopeDefault())
+    await bot.set_my_commands(
+        describe(newcomer, catalogs["fr"]), scope=BotCommandScopeDefault(), language_code="fr"
+    )
+
+
+async def publish_user_menu(
+    bot: Bot, commands: list[Command], user: User, admin: bool, t: Translator
+) -> None:
+    """The user's own menu, in their language. A failure only costs the menu, so it is
+    logged rather than shown."""
+    mine = visible_commands(commands, user.role, admin)
+    try:
+        await bot.set_my_commands(describe(mine, t), scope=BotCommandScopeChat(user.id))
+    except TelegramError as exc:
+        _LOGGER.warning("could not set the command menu of user %s: %s", user.id, exc)

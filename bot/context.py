@@ -1,0 +1,90 @@
+"""The application's services and the typed context handlers receive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Bot
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.commands import Command, publish_user_menu
+
+from bot.i18n import Catalogs, Translator
+from bot.outbox import OutboxDispatcher
+from bot.settings import Settings
+from storage.clock import Clock
+from storage.database import Database
+from storage.models import User
+from storage.repositories import Repositories
+
+SERVICES_KEY = "services"
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    catalogs: Catalogs
+    repos: Repositories
+    outbox: OutboxDispatcher
+    commands: list[Command]
+
+    async def publish_menu(self, bot: Bot, user: User) -> None:
+        admin = user.id in self.settings.admin_ids
+        await publish_user_menu(bot, self.commands, user, admin, self.catalogs[user.language])
+
+
+class CallboardContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
+    """`context.db`, `context.repos`, `context.t` … instead of digging in bot_data.
+
+    `account` is the sender's row, loaded once per update by the account guard.
+    """
+
+    account: User | None = None
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.bot_data[SERVICES_KEY]
+        return services
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    @property
+    def repos(self) -> Repositories:
+        return self.services.repos
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
+
+    @property
+    def t(self) -> Translator:
+        """Translator in the sender's language."""
+        catalogs = self.services.catalogs
+        return catalogs[self.account.language] if self.account else catalogs[catalogs.default]
+
+    def translator(self, language: str) -> Translator:
+        return self.services.catalogs[language]
+
+    @property
+    def user_account(self) -> User:
+        """The sender's account, for handlers that only run after the account guard."""
+        if self.account is None:
+            raise RuntimeError("no account: the account guard did not run for this update")
+        return self.account
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.settings.admin_ids
+
+
+CallboardApp = Application[
+    ExtBot[None], CallboardContext, dict[str, Any], dict[str, Any], dict[str, Any], Any
+]

@@ -1,0 +1,110 @@
+"""Checks that run before any feature handler, as TypeHandlers in negative groups.
+
+Each ends with ApplicationHandlerStop when the update must go no further.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict, deque
+from datetime import timedelta
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.context import CallboardContext
+from bot.i18n import language_for
+from storage.clock import to_db
+
+_LOGGER = logging.getLogger(__name__)
+
+DEDUPE_GROUP = -40
+FLOOD_GROUP = -35
+ACCOUNT_GROUP = -30
+
+BAN_NOTICE_EVERY = timedelta(days=1)
+
+
+class FloodGuard:
+    """More than `limit` updates in `window` seconds: one warning, then silence for `mute`.
+
+    Kept in memory: a restart forgives everyone, which is harmless.
+    """
+
+    def __init__(self, limit: int = 20, window: float = 10.0, mute: float = 60.0) -> None:
+        self.limit, self.window, self.mute = limit, window, mute
+        self._recent: defaultdict[int, deque[float]] = defaultdict(deque)
+        self._muted_until: dict[int, float] = {}
+
+    def check(self, user_id: int, now: float) -> str:
+        """'ok', 'warn' (first update over the limit) or 'drop'."""
+        if self._muted_until.get(user_id, 0.0) > now:
+            return "drop"
+        self._muted_until.pop(user_id, None)
+        recent = self._recent[user_id]
+        recent.append(now)
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        if len(recent) <= self.limit:
+            return "ok"
+        recent.clear()
+        self._muted_until[user_id] = now + self.mute
+        return "warn"
+
+
+async def skip_processed(update: Update, context: CallboardContext) -> None:
+    async with context.db.transaction() as tx:
+        first_time = await context.repos.updates.claim(tx, update.update_id)
+    if not first_time:
+        _LOGGER.info("update %s already processed; ignored", update.update_id)
+        raise ApplicationHandlerStop
+
+
+def make_flood_check(guard: FloodGuard):  # type: ignore[no-untyped-def]
+    async def limit_flood(update: Update, context: CallboardContext) -> None:
+        user = update.effective_user
+        if user is None:
+            return
+        verdict = guard.check(user.id, time.monotonic())
+        if verdict == "ok":
+            return
+        if verdict == "warn" and update.effective_chat:
+            t = context.services.catalogs.for_code(user.language_code)
+            await context.bot.send_message(update.effective_chat.id, t("guard.flood"))
+        raise ApplicationHandlerStop
+
+    return limit_flood
+
+
+async def load_account(update: Update, context: CallboardContext) -> None:
+    """Refresh the sender's row, stop anything outside private chats and from banned users."""
+    chat, user = update.effective_chat, update.effective_user
+    if user is None or chat is None or chat.type != ChatType.PRIVATE or user.is_bot:
+        raise ApplicationHandlerStop
+    async with context.db.transaction() as tx:
+        account = await context.repos.users.seen(
+            tx,
+            user.id,
+            first_name=user.first_name,
+            username=user.username,
+            language=language_for(user.language_code, context.settings.default_language),
+        )
+        notify_ban = account.is_banned and await context.repos.users.claim_ban_notice(
+            tx, user.id, to_db(context.clock.now() - BAN_NOTICE_EVERY)
+        )
+    context.account = account
+    if not account.is_banned:
+        return
+    if update.callback_query:
+        await update.callback_query.answer()
+    if notify_ban:
+        await context.bot.send_message(chat.id, context.t("guard.banned"))
+    raise ApplicationHandlerStop
+
+
+def register(application: Application, flood_guard: FloodGuard) -> None:  # type: ignore[type-arg]
+    application.add_handler(TypeHandler(Update, skip_processed), group=DEDUPE_GROUP)
+    application.add_handler(TypeHandler(Update, make_flood_check(flood_guard)), group=FLOOD_GROUP)
+    application.add_handler(TypeHandler(Update, load_account), group=ACCOUNT_GROUP)

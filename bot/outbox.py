@@ -1,0 +1,229 @@
+"""The outbox dispatcher (SPEC §8): delivers queued rows to Telegram and records outcomes.
+
+Rows are picked in priority order, only the oldest pending row of each chat at a time
+(per-chat order), under a global rate and a per-chat rate. A 429 pauses all sending for
+`retry_after` and retries the same row; network errors and 5xx are retried with exponential
+backoff up to `max_attempts`; a 403 marks the user blocked and the row undeliverable; other
+refusals (a malformed message) fail the row at once. A row whose send was cut short by a
+stop stays pending and is sent after the next start — delivery is at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from storage.clock import Clock
+from storage.database import Database, Transaction
+from storage.models import OutboxMessage, Priority
+from storage.repositories import OutboxRepository, UserRepository
+
+_LOGGER = logging.getLogger(__name__)
+
+# Bot methods the outbox may call; params are their keyword arguments minus chat_id.
+SEND_METHODS = frozenset(
+    {
+        "send_message",
+        "copy_message",
+        "send_photo",
+        "send_document",
+        "send_voice",
+        "send_audio",
+        "send_video",
+    }
+)
+
+
+@dataclass(frozen=True)
+class OutboxOptions:
+    global_rate: float = 28.0
+    chat_rate: float = 1.0
+    max_attempts: int = 5
+    backoff_base: float = 1.0
+    backoff_max: float = 300.0
+    concurrency: int = 8
+    stop_timeout: float = 3.0
+
+
+async def enqueue_message(
+    outbox: OutboxRepository,
+    tx: Transaction,
+    chat_id: int,
+    text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    priority: Priority = Priority.NOTIFICATION,
+) -> int:
+    """Queue an HTML text message, in the caller's transaction."""
+    params: dict[str, Any] = {"text": text}
+    if reply_markup is not None:
+        params["reply_markup"] = reply_markup.to_dict()
+    return await outbox.enqueue(tx, chat_id, "send_message", params, priority)
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        outbox: OutboxRepository,
+        users: UserRepository,
+        clock: Clock,
+        options: OutboxOptions,
+    ) -> None:
+        self._bot = bot
+        self._db = db
+        self._outbox = outbox
+        self._users = users
+        self._clock = clock
+        self._options = options
+        self._limiter = AsyncLimiter(1, 1 / options.global_rate)
+        self._wake = asyncio.Event()
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._chat_ready_at: dict[int, float] = {}
+        self._paused_until = 0.0
+        self._runner: asyncio.Task[None] | None = None
+        outbox.add_listener(self._wake.set)
+
+    def start(self) -> None:
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        """Stop picking rows; give sends under way a moment to finish, then cut them off.
+        Whatever was not recorded as sent stays pending in the database."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+        sends = list(self._in_flight.values())
+        if sends:
+            _done, unfinished = await asyncio.wait(sends, timeout=self._options.stop_timeout)
+            for task in unfinished:
+                task.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until nothing is pending or in flight (for tests and shutdown reports)."""
+        async with asyncio.timeout(timeout):
+            while self._in_flight or await self._outbox.next_due_at() is not None:
+                self._wake.set()
+                await asyncio.sleep(0.01)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                started = await self._start_due_sends()
+            except Exception:
+                _LOGGER.exception("outbox: picking rows failed; retrying shortly")
+                started = 0
+            if not started:
+                await self._sleep_until_work()
+
+    async def _start_due_sends(self) -> int:
+        now = time.monotonic()
+        if now < self._paused_until:
+            return 0
+        self._chat_ready_at = {c: t for c, t in self._chat_ready_at.items() if t > now}
+        busy = frozenset(self._in_flight) | frozenset(self._chat_ready_at)
+        room = self._options.concurrency - len(self._in_flight)
+        if room <= 0:
+            return 0
+        rows = await self._outbox.due(room, busy)
+        for row, blocked in rows:
+            if blocked:
+                await self._record(self._outbox.mark_undeliverable, row.id, "recipient blocked")
+                continue
+            await self._limiter.acquire()
+            self._chat_ready_at[row.chat_id] = time.monotonic() + 1 / self._options.chat_rate
+            task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
+            self._in_flight[row.chat_id] = task
+        return len(rows)
+
+    async def _sleep_until_work(self) -> None:
+        delays = [30.0]
+        now = time.monotonic()
+        if self._paused_until > now:
+            delays.append(self._paused_until - now)
+        delays.extend(ready - now for ready in self._chat_ready_at.values())
+        next_due = await self._outbox.next_due_at()
+        if next_due is not None:
+            delays.append((next_due - self._clock.now()).total_seconds())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, min(delays)))
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        try:
+            await self._attempt(row)
+        except Exception:
+            _LOGGER.exception("outbox: recording the outcome of row %s failed", row.id)
+        finally:
+            self._in_flight.pop(row.chat_id, None)
+            self._wake.set()
+
+    async def _attempt(self, row: OutboxMessage) -> None:
+        try:
+            message_id = await self._send(row)
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            _LOGGER.warning("outbox: flood limit, pausing %.1fs (row %s)", wait, row.id)
+            self._paused_until = max(self._paused_until, time.monotonic() + wait)
+            await self._retry(row, wait, f"429: {exc.message}", count=False)
+        except Forbidden as exc:
+            async with self._db.transaction() as tx:
+                await self._users.mark_blocked(tx, row.chat_id)
+                await self._outbox.mark_undeliverable(tx, row.id, f"403: {exc.message}")
+        except BadRequest as exc:
+            _LOGGER.error("outbox: Telegram refused row %s: %s", row.id, exc.message)
+            await self._record(self._outbox.mark_failed, row.id, f"400: {exc.message}")
+        except NetworkError as exc:
+            await self._network_failure(row, exc)
+        except TelegramError as exc:
+            _LOGGER.error("outbox: row %s failed: %s", row.id, exc.message)
+            await self._record(self._outbox.mark_failed, row.id, exc.message)
+        else:
+            async with self._db.transaction() as tx:
+                await self._outbox.mark_sent(tx, row.id, message_id)
+
+    async def _send(self, row: OutboxMessage) -> int | None:
+        if row.method not in SEND_METHODS:
+            raise BadRequest(f"unsupported outbox method {row.method}")
+        params = dict(row.params)
+        if "reply_markup" in params:
+            params["reply_markup"] = InlineKeyboardMarkup.de_json(params["reply_markup"], None)
+        result = await getattr(self._bot, row.method)(chat_id=row.chat_id, **params)
+        return int(result.message_id)
+
+    async def _network_failure(self, row: OutboxMessage, exc: NetworkError) -> None:
+        attempts = row.attempts + 1
+        if attempts >= self._options.max_attempts:
+            _LOGGER.error("outbox: giving up on row %s after %d tries: %s", row.id, attempts, exc)
+            await self._record(self._outbox.mark_failed, row.id, exc.message)
+            return
+        delay = min(self._options.backoff_max, self._options.backoff_base * 2 ** (attempts - 1))
+        await self._retry(row, delay * random.uniform(0.8, 1.2), exc.message, count=True)
+
+    async def _retry(self, row: OutboxMessage, delay: float, error: str, *, count: bool) -> None:
+        not_before = self._clock.now() + timedelta(seconds=delay)
+        async with self._db.transaction() as tx:
+            await self._outbox.retry_later(tx, row.id, not_before, error, count=count)
+
+    async def _record(self, mark: Any, row_id: int, error: str) -> None:
+        async with self._db.transaction() as tx:
+            await mark(tx, row_id, error)
+
+
+def _seconds(retry_after: int | timedelta) -> float:
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after

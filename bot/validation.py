@@ -1,0 +1,103 @@
+"""Pure validators for what users type. Each returns the cleaned value or raises
+`Invalid(key)`, where key names the catalog message saying what is accepted."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+
+class Invalid(ValueError):
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+SECTORS: Final = (
+    "software",
+    "telecom",
+    "energy",
+    "finance",
+    "real_estate",
+    "health",
+    "retail",
+    "industry",
+    "services",
+)
+SPOKEN_LANGUAGES: Final = ("fr", "en", "es", "de", "it", "pt", "nl", "ar")
+MARKETS: Final = ("b2b", "b2c")
+ACTIVITIES: Final = ("appointments", "qualification", "sales")
+
+
+def clean_text(text: str) -> str:
+    """Trim, fold runs of spaces, drop control characters (newlines kept where allowed)."""
+    kept = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+    return re.sub(r"[ \t]+", " ", kept).strip()
+
+
+def bounded_line(text: str, low: int, high: int, key: str) -> str:
+    value = clean_text(text).replace("\n", " ")
+    if not low <= len(value) <= high:
+        raise Invalid(key, min=low, max=high, length=len(value))
+    return value
+
+
+def company_name(text: str) -> str:
+    return bounded_line(text, 2, 80, "invalid.company_name")
+
+
+def other_sector(text: str) -> str:
+    return bounded_line(text, 2, 60, "invalid.sector")
+
+
+def display_name(text: str) -> str:
+    return bounded_line(text, 2, 40, "invalid.display_name")
+
+
+def siren(text: str) -> str:
+    digits = re.sub(r"[\s.\-]", "", text)
+    if not re.fullmatch(r"\d{9}", digits):
+        raise Invalid("invalid.siren_format")
+    if not luhn_valid(digits):
+        raise Invalid("invalid.siren_checksum")
+    return digits
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def experience_years(text: str) -> int:
+    value = clean_text(text)
+    if not re.fullmatch(r"\d{1,2}", value) or int(value) > 50:
+        raise Invalid("invalid.experience")
+    return int(value)
+
+
+def bio(text: str) -> str:
+    value = clean_text(text)
+    if len(value) > 500:
+        raise Invalid("invalid.bio", length=len(value))
+    return value
+
+
+def specialties(chosen: list[str]) -> list[str]:
+    if not any(item in MARKETS for item in chosen) or not any(
+        item in ACTIVITIES for item in chosen
+    ):
+        raise Invalid("invalid.specialties")
+    return [item for item in (*MARKETS, *ACTIVITIES) if item in chosen]
+
+
+def languages(chosen: list[str]) -> list[str]:
+    if not chosen:
+        raise Invalid("invalid.languages")
+    return [item for item in SPOKEN_LANGUAGES if item in chosen]

@@ -1,0 +1,524 @@
+"""/start and the profile wizards (SPEC §2), and /profile, which reuses the wizard's steps
+to edit one field at a time.
+
+The wizard's draft lives in `user_data["wizard"]` and its step in a persistent
+ConversationHandler, both kept in the database, so a restart resumes at the same step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import validation
+from bot.callbacks import CallbackData
+from bot.commands import ALWAYS, MEMBERS, Command
+from bot.context import CallboardContext
+from bot.i18n import Html
+from bot.keyboards import button, in_rows, keyboard
+from handlers.common import HomeCb, open_deep_link, send_home
+from storage.database import Transaction
+from storage.models import CompanyProfile, ProspectorProfile, Role
+
+COMMANDS = (Command("start", ALWAYS), Command("profile", MEMBERS))
+
+END = ConversationHandler.END
+ROLE = "role"
+COMPANY_NAME = "company_name"
+SECTOR = "sector"
+SECTOR_OTHER = "sector_other"
+SIREN = "siren"
+DISPLAY_NAME = "display_name"
+LANGUAGES = "languages"
+SPECIALTIES = "specialties"
+EXPERIENCE = "experience"
+BIO = "bio"
+NOTIFY = "notify"
+
+FLOW = {
+    Role.COMPANY: (COMPANY_NAME, SECTOR, SIREN),
+    Role.PROSPECTOR: (DISPLAY_NAME, LANGUAGES, SPECIALTIES, EXPERIENCE, BIO, NOTIFY),
+}
+ROLE_OF_STEP = {step: role for role, steps in FLOW.items() for step in steps}
+ROLE_OF_STEP[SECTOR_OTHER] = Role.COMPANY
+# Telegram's own limit for /start payloads.
+_DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+Action = Literal["role", "sector", "lang", "spec", "done", "skip", "notify"]
+Editable = Literal[
+    "company_name", "sector", "siren", "display_name", "languages", "specialties",
+    "experience", "bio", "notify",
+]
+
+
+class WizardCb(CallbackData):
+    prefix = "ob"
+    action: Action
+    value: str
+
+
+class ProfileCb(CallbackData):
+    prefix = "pf"
+    field: Editable
+
+
+def _wizard(context: CallboardContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    wizard: dict[str, Any] = context.user_data.setdefault("wizard", {"mode": "onboarding"})
+    return wizard
+
+
+def _draft(context: CallboardContext) -> dict[str, Any]:
+    data: dict[str, Any] = _wizard(context).setdefault("data", {})
+    return data
+
+
+def _clear(context: CallboardContext) -> None:
+    assert context.user_data is not None
+    context.user_data.pop("wizard", None)
+
+
+def _chat_id(update: Update) -> int:
+    assert update.effective_chat
+    return update.effective_chat.id
+
+
+# --- asking each step -------------------------------------------------------------------
+
+
+def _toggles(context: CallboardContext, action: Action, options: tuple[str, ...], key: str):  # type: ignore[no-untyped-def]
+    chosen = set(_draft(context).get(key, []))
+    t = context.t
+    buttons = [
+        button(("✅ " if option in chosen else "▫️ ") + t.plain(f"{key}.{option}"),
+               WizardCb(action=action, value=option))
+        for option in options
+    ]
+    rows = in_rows(buttons, 2)
+    rows.append([button(t.plain("button.done"), WizardCb(action="done", value=key))])
+    return keyboard(rows)
+
+
+async def ask(step: str, chat_id: int, context: CallboardContext) -> None:
+    t = context.t
+    markup = None
+    if step == SECTOR:
+        options = [
+            button(t.plain(f"sector.{code}"), WizardCb(action="sector", value=code))
+            for code in (*validation.SECTORS, "other")
+        ]
+        markup = keyboard(in_rows(options, 2))
+    elif step == SIREN:
+        markup = keyboard([[button(t.plain("button.skip"), WizardCb(action="skip", value=SIREN))]])
+    elif step == LANGUAGES:
+        markup = _toggles(context, "lang", validation.SPOKEN_LANGUAGES, "languages")
+    elif step == SPECIALTIES:
+        markup = _toggles(
+            context, "spec", (*validation.MARKETS, *validation.ACTIVITIES), "specialties"
+        )
+    elif step == BIO:
+        markup = keyboard([[button(t.plain("button.skip"), WizardCb(action="skip", value=BIO))]])
+    elif step == NOTIFY:
+        markup = keyboard(
+            [[
+                button(t.plain("button.yes"), WizardCb(action="notify", value="yes")),
+                button(t.plain("button.no"), WizardCb(action="notify", value="no")),
+            ]]
+        )
+    await context.bot.send_message(chat_id, t(f"ask.{step}"), reply_markup=markup)
+
+
+# --- moving on ----------------------------------------------------------------------------
+
+
+async def advance(update: Update, context: CallboardContext, step: str) -> object:
+    """The step's value is in the draft: save it (editing) or ask the next step."""
+    chat_id = _chat_id(update)
+    wizard = _wizard(context)
+    if wizard["mode"] == "edit":
+        async with context.db.transaction() as tx:
+            await _save_profile(context, Role(wizard["role"]), tx)
+        _clear(context)
+        await context.bot.send_message(chat_id, context.t("profile.updated"))
+        await show_profile(update, context)
+        return END
+    steps = FLOW[Role(wizard["role"])]
+    position = steps.index(SECTOR if step == SECTOR_OTHER else step)
+    if position + 1 < len(steps):
+        await ask(steps[position + 1], chat_id, context)
+        return steps[position + 1]
+    return await _finish_onboarding(update, context)
+
+
+async def _finish_onboarding(update: Update, context: CallboardContext) -> object:
+    chat_id = _chat_id(update)
+    role = Role(_wizard(context)["role"])
+    account = context.user_account
+    async with context.db.transaction() as tx:
+        current = await context.repos.users.get(account.id, tx)
+        if current is None or current.role is not None:
+            _clear(context)
+            await context.bot.send_message(chat_id, context.t("onboarding.already_done"))
+            return END
+        await context.repos.users.set_role(tx, account.id, role)
+        await _save_profile(context, role, tx)
+    context.account = account.model_copy(update={"role": role})
+    deep_link = _wizard(context).get("deep_link")
+    _clear(context)
+    await context.services.publish_menu(context.bot, context.account)
+    await context.bot.send_message(chat_id, context.t(f"onboarding.done.{role.value}"))
+    await send_home(chat_id, context)
+    if deep_link:
+        await open_deep_link(chat_id, deep_link, context)
+    return END
+
+
+async def _save_profile(context: CallboardContext, role: Role, tx: Transaction) -> None:
+    data = _draft(context)
+    user_id = context.user_account.id
+    profiles = context.repos.profiles
+    if role is Role.COMPANY:
+        company = CompanyProfile(
+            user_id=user_id, name=data["company_name"], sector=data["sector"],
+            siren=data.get("siren"),
+        )
+        await profiles.save_company(tx, company)
+        return
+    existing = await profiles.prospector(user_id, tx)
+    number = existing.number if existing else await profiles.next_prospector_number(tx)
+    prospector = ProspectorProfile(
+        user_id=user_id,
+        number=number,
+        display_name=data["display_name"],
+        languages=tuple(data["languages"]),
+        specialties=tuple(data["specialties"]),
+        experience_years=data["experience"],
+        bio=data.get("bio", ""),
+        notify_new_missions=data["notify"],
+    )
+    await profiles.save_prospector(tx, prospector)
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+async def start(update: Update, context: CallboardContext) -> object:
+    account = context.user_account
+    chat_id = _chat_id(update)
+    payload = context.args[0] if context.args else None
+    if payload is not None and not _DEEP_LINK.match(payload):
+        payload = None
+    if account.role is not None:
+        _clear(context)
+        await context.services.publish_menu(context.bot, account)
+        await send_home(chat_id, context)
+        if payload:
+            await open_deep_link(chat_id, payload, context)
+        return END
+    assert context.user_data is not None
+    context.user_data["wizard"] = {"mode": "onboarding", "data": {}, "deep_link": payload}
+    t = context.t
+    markup = keyboard(
+        [[
+            button(t.plain("button.role.company"), WizardCb(action="role", value="company")),
+            button(t.plain("button.role.prospector"), WizardCb(action="role", value="prospector")),
+        ]]
+    )
+    await context.bot.send_message(chat_id, t("onboarding.welcome"), reply_markup=markup)
+    return ROLE
+
+
+async def edit_field(update: Update, context: CallboardContext) -> object:
+    query = update.callback_query
+    assert query
+    choice = ProfileCb.unpack(query.data)
+    account = context.user_account
+    step = choice.field if choice else ""
+    if account.role is None or ROLE_OF_STEP.get(step) is not account.role:
+        await query.answer(context.t.plain("stale_action"))
+        return END
+    await query.answer()
+    assert context.user_data is not None
+    context.user_data["wizard"] = {
+        "mode": "edit",
+        "role": account.role.value,
+        "data": await _current_values(context, account.role),
+    }
+    await ask(step, _chat_id(update), context)
+    return step
+
+
+async def _current_values(context: CallboardContext, role: Role) -> dict[str, Any]:
+    user_id = context.user_account.id
+    if role is Role.COMPANY:
+        company = await context.repos.profiles.company(user_id)
+        assert company is not None
+        return {"company_name": company.name, "sector": company.sector, "siren": company.siren}
+    prospector = await context.repos.profiles.prospector(user_id)
+    assert prospector is not None
+    return {
+        "display_name": prospector.display_name,
+        "languages": list(prospector.languages),
+        "specialties": list(prospector.specialties),
+        "experience": prospector.experience_years,
+        "bio": prospector.bio,
+        "notify": prospector.notify_new_missions,
+    }
+
+
+async def cancel(update: Update, context: CallboardContext) -> object:
+    onboarding = _wizard(context)["mode"] == "onboarding"
+    _clear(context)
+    key = "cancel.onboarding" if onboarding else "cancel.done"
+    await context.bot.send_message(_chat_id(update), context.t(key))
+    return END
+
+
+# --- answers to each step -------------------------------------------------------------------
+
+_TEXT_STEPS: dict[str, tuple[Callable[[str], object], str]] = {
+    COMPANY_NAME: (validation.company_name, "company_name"),
+    SECTOR_OTHER: (validation.other_sector, "sector"),
+    SIREN: (validation.siren, "siren"),
+    DISPLAY_NAME: (validation.display_name, "display_name"),
+    EXPERIENCE: (validation.experience_years, "experience"),
+    BIO: (validation.bio, "bio"),
+}
+
+Callback = Callable[[Update, CallboardContext], Awaitable[object]]
+
+
+def text_answer(step: str) -> Callback:
+    validate, key = _TEXT_STEPS[step]
+
+    async def on_text(update: Update, context: CallboardContext) -> object:
+        assert update.message and update.message.text is not None
+        try:
+            value = validate(update.message.text)
+        except validation.Invalid as exc:
+            await update.message.reply_text(context.t(exc.key, **exc.values))
+            return None
+        _draft(context)[key] = value
+        return await advance(update, context, step)
+
+    return on_text
+
+
+def buttons_expected(step: str) -> Callback:
+    async def on_other(update: Update, context: CallboardContext) -> object:
+        await context.bot.send_message(_chat_id(update), context.t("wizard.use_buttons"))
+        await ask(step, _chat_id(update), context)
+        return None
+
+    return on_other
+
+
+async def _close_keyboard(update: Update) -> WizardCb | None:
+    """Answer the tap and take the keyboard away so it cannot be tapped twice."""
+    query = update.callback_query
+    assert query
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    return WizardCb.unpack(query.data)
+
+
+async def on_role(update: Update, context: CallboardContext) -> object:
+    choice = await _close_keyboard(update)
+    if choice is None or choice.value not in (Role.COMPANY, Role.PROSPECTOR):
+        return None
+    if context.user_account.role is not None:
+        await context.bot.send_message(_chat_id(update), context.t("onboarding.already_done"))
+        return END
+    _wizard(context).update(role=choice.value, data={})
+    first = FLOW[Role(choice.value)][0]
+    await ask(first, _chat_id(update), context)
+    return first
+
+
+async def on_sector(update: Update, context: CallboardContext) -> object:
+    choice = await _close_keyboard(update)
+    assert choice
+    if choice.value == "other":
+        await ask(SECTOR_OTHER, _chat_id(update), context)
+        return SECTOR_OTHER
+    if choice.value not in validation.SECTORS:
+        return None
+    _draft(context)["sector"] = choice.value
+    return await advance(update, context, SECTOR)
+
+
+async def on_skip(update: Update, context: CallboardContext) -> object:
+    choice = await _close_keyboard(update)
+    assert choice
+    _draft(context)[choice.value] = None if choice.value == SIREN else ""
+    return await advance(update, context, choice.value)
+
+
+async def on_notify(update: Update, context: CallboardContext) -> object:
+    choice = await _close_keyboard(update)
+    assert choice
+    _draft(context)["notify"] = choice.value == "yes"
+    return await advance(update, context, NOTIFY)
+
+
+_TOGGLES = {
+    "lang": ("languages", validation.SPOKEN_LANGUAGES, validation.languages),
+    "spec": (
+        "specialties",
+        (*validation.MARKETS, *validation.ACTIVITIES),
+        validation.specialties,
+    ),
+}
+
+
+async def on_toggle(update: Update, context: CallboardContext) -> object:
+    query = update.callback_query
+    assert query
+    choice = WizardCb.unpack(query.data)
+    assert choice
+    key, options, _ = _TOGGLES[choice.action]
+    if choice.value not in options:
+        await query.answer(context.t.plain("stale_action"))
+        return None
+    chosen: list[str] = _draft(context).setdefault(key, [])
+    if choice.value in chosen:
+        chosen.remove(choice.value)
+    else:
+        chosen.append(choice.value)
+    await query.answer()
+    await query.edit_message_reply_markup(_toggles(context, choice.action, options, key))
+    return None
+
+
+async def on_done(update: Update, context: CallboardContext) -> object:
+    query = update.callback_query
+    assert query
+    choice = WizardCb.unpack(query.data)
+    assert choice
+    action = "lang" if choice.value == LANGUAGES else "spec"
+    key, _, validate = _TOGGLES[action]
+    try:
+        _draft(context)[key] = validate(_draft(context).get(key, []))
+    except validation.Invalid as exc:
+        await query.answer(context.t.plain(exc.key), show_alert=True)
+        return None
+    await _close_keyboard(update)
+    return await advance(update, context, key)
+
+
+# --- /profile ---------------------------------------------------------------------------------
+
+
+async def show_profile(update: Update, context: CallboardContext) -> None:
+    if update.callback_query:
+        await update.callback_query.answer()
+    chat_id = _chat_id(update)
+    account = context.user_account
+    t = context.t
+    if account.role is None:
+        await context.bot.send_message(chat_id, t("profile.none"))
+        return
+    if account.role is Role.COMPANY:
+        company = await context.repos.profiles.company(account.id)
+        assert company is not None
+        text = t(
+            "profile.company",
+            name=company.name,
+            sector=_sector_label(company.sector, context),
+            siren=company.siren or "—",
+        )
+        fields: tuple[Editable, ...] = ("company_name", "sector", "siren")
+    else:
+        prospector = await context.repos.profiles.prospector(account.id)
+        assert prospector is not None
+        text = t(
+            "profile.prospector",
+            code=prospector.code,
+            name=prospector.display_name,
+            languages=", ".join(t.plain(f"languages.{c}") for c in prospector.languages),
+            specialties=", ".join(t.plain(f"specialties.{c}") for c in prospector.specialties),
+            experience=prospector.experience_years,
+            bio=prospector.bio or "—",
+            notify=t.plain("button.yes" if prospector.notify_new_missions else "button.no"),
+        )
+        fields = (
+            "display_name", "languages", "specialties", "experience", "bio", "notify",
+        )
+    buttons = [button(t.plain(f"edit.{field}"), ProfileCb(field=field)) for field in fields]
+    await context.bot.send_message(chat_id, text, reply_markup=keyboard(in_rows(buttons, 2)))
+
+
+def _sector_label(sector: str, context: CallboardContext) -> str:
+    return context.t.plain(f"sector.{sector}") if sector in validation.SECTORS else sector
+
+
+async def show_profile_command(update: Update, context: CallboardContext) -> None:
+    await show_profile(update, context)
+
+
+def _step_handlers(step: str) -> list[BaseHandler[Update, CallboardContext, object]]:
+    text_only = filters.TEXT & ~filters.COMMAND
+    other_input = ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    if step in _TEXT_STEPS:
+        handlers: list[BaseHandler[Update, CallboardContext, object]] = [
+            MessageHandler(text_only, text_answer(step)),
+            MessageHandler(other_input, text_expected),
+        ]
+    else:
+        handlers = [MessageHandler(other_input, buttons_expected(step))]
+    patterns = {
+        ROLE: [(on_role, WizardCb.matching(action="role"))],
+        SECTOR: [(on_sector, WizardCb.matching(action="sector"))],
+        SIREN: [(on_skip, WizardCb.matching(action="skip", value=SIREN))],
+        LANGUAGES: [
+            (on_toggle, WizardCb.matching(action="lang")),
+            (on_done, WizardCb.matching(action="done", value=LANGUAGES)),
+        ],
+        SPECIALTIES: [
+            (on_toggle, WizardCb.matching(action="spec")),
+            (on_done, WizardCb.matching(action="done", value=SPECIALTIES)),
+        ],
+        BIO: [(on_skip, WizardCb.matching(action="skip", value=BIO))],
+        NOTIFY: [(on_notify, WizardCb.matching(action="notify"))],
+    }
+    handlers += [CallbackQueryHandler(cb, pattern=p) for cb, p in patterns.get(step, [])]
+    return handlers
+
+
+async def text_expected(update: Update, context: CallboardContext) -> object:
+    """A photo or sticker where text is expected: say so and stay on the step."""
+    await context.bot.send_message(_chat_id(update), context.t("wizard.text_expected"))
+    return None
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    steps = (ROLE, COMPANY_NAME, SECTOR, SECTOR_OTHER, SIREN, DISPLAY_NAME, LANGUAGES,
+             SPECIALTIES, EXPERIENCE, BIO, NOTIFY)
+    wizard = ConversationHandler(
+        entry_points=[
+            CommandHandler("start", start),
+            CallbackQueryHandler(edit_field, pattern=ProfileCb.matches),
+        ],
+        states={step: _step_handlers(step) for step in steps},
+        fallbacks=[CommandHandler("cancel", cancel)],
+        allow_reentry=True,
+        name="profile",
+        persistent=True,
+    )
+    application.add_handler(wizard)
+    application.add_handler(CommandHandler("profile", show_profile_command))
+    application.add_handler(
+        CallbackQueryHandler(show_profile, pattern=HomeCb.matching(action="profile"))
+    )

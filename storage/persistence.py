@@ -1,0 +1,106 @@
+"""PTB persistence in the application's database, so a half-finished wizard survives a
+restart. Only user_data and conversation states are kept: wizards store their drafts in
+user_data, and bot/chat data are not used."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from storage.database import Database
+
+UserData = dict[str, Any]
+
+
+class SqlitePersistence(BasePersistence[UserData, dict[str, Any], dict[str, Any]]):
+    def __init__(self, db: Database, update_interval: float = 1.0) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=False, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self._db = db
+
+    async def get_user_data(self) -> dict[int, UserData]:
+        await self._db.open()
+        rows = await self._db.read.fetch_all("SELECT user_id, data FROM persistence_user_data")
+        return {int(row["user_id"]): json.loads(row["data"]) for row in rows}
+
+    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+        return {}
+
+    async def get_bot_data(self) -> dict[str, Any]:
+        return {}
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        await self._db.open()
+        rows = await self._db.read.fetch_all(
+            "SELECT key, state FROM persistence_conversations WHERE name = ?", (name,)
+        )
+        return {tuple(json.loads(row["key"])): json.loads(row["state"]) for row in rows}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        async with self._db.transaction() as tx:
+            if new_state is None:
+                await tx.execute(
+                    "DELETE FROM persistence_conversations WHERE name = ? AND key = ?",
+                    (name, json.dumps(list(key))),
+                )
+                return
+            await tx.execute(
+                """
+                INSERT INTO persistence_conversations (name, key, state) VALUES (?, ?, ?)
+                ON CONFLICT (name, key) DO UPDATE SET state = excluded.state
+                """,
+                (name, json.dumps(list(key)), json.dumps(new_state)),
+            )
+
+    async def update_user_data(self, user_id: int, data: UserData) -> None:
+        async with self._db.transaction() as tx:
+            if not data:
+                await tx.execute("DELETE FROM persistence_user_data WHERE user_id = ?", (user_id,))
+                return
+            await tx.execute(
+                """
+                INSERT INTO persistence_user_data (user_id, data) VALUES (?, ?)
+                ON CONFLICT (user_id) DO UPDATE SET data = excluded.data
+                """,
+                (user_id, json.dumps(data)),
+            )
+
+    async def drop_user_data(self, user_id: int) -> None:
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM persistence_user_data WHERE user_id = ?", (user_id,))
+
+    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        """Chat data is not stored."""
+
+    async def update_bot_data(self, data: dict[str, Any]) -> None:
+        """Bot data is not stored."""
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        """Callback data is not stored: our buttons carry their own encoded data."""
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Chat data is not stored."""
+
+    async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
+        """user_data lives in memory between writes; nothing to refresh."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
+        """Chat data is not stored."""
+
+    async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
+        """Bot data is not stored."""
+
+    async def flush(self) -> None:
+        """Every update is written at once; nothing is buffered."""

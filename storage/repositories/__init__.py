@@ -1,0 +1,38 @@
+"""One repository per aggregate; they own all SQL and return models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.clock import Clock
+from storage.database import Database
+from storage.repositories.outbox import OutboxRepository
+from storage.repositories.profiles import ProfileRepository
+from storage.repositories.updates import ProcessedUpdateRepository
+from storage.repositories.users import UserRepository
+
+
+@dataclass(frozen=True)
+class Repositories:
+    users: UserRepository
+    profiles: ProfileRepository
+    updates: ProcessedUpdateRepository
+    outbox: OutboxRepository
+
+    @classmethod
+    def create(cls, db: Database, clock: Clock) -> Repositories:
+        return cls(
+            users=UserRepository(db, clock),
+            profiles=ProfileRepository(db, clock),
+            updates=ProcessedUpdateRepository(clock),
+            outbox=OutboxRepository(db, clock),
+        )
+
+
+__all__ = [
+    "OutboxRepository",
+    "ProcessedUpdateRepository",
+    "ProfileRepository",
+    "Repositories",
+    "UserRepository",
+]

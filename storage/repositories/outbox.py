@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from storage.clock import Clock, from_db, to_db
+from storage.database import Database, Row, Transaction
+from storage.models import OutboxMessage, OutboxStatus, Priority
+
+
+def _message(row: Row) -> OutboxMessage:
+    data = dict(row)
+    data["params"] = json.loads(data["params"])
+    return OutboxMessage.model_validate(data)
+
+
+class OutboxRepository:
+    """Durable queue of messages to users other than the one acting (SPEC §8)."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._listeners: list[Callable[[], None]] = []
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every commit that added rows."""
+        self._listeners.append(listener)
+
+    def _notify(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    async def enqueue(
+        self,
+        tx: Transaction,
+        chat_id: int,
+        method: str,
+        params: dict[str, Any],
+        priority: Priority = Priority.NOTIFICATION,
+    ) -> int:
+        now = to_db(self._clock.now())
+        row_id = await tx.insert(
+            """
+            INSERT INTO outbox (chat_id, priority, method, params, not_before, created_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """,
+            (chat_id, int(priority), method, json.dumps(params), now, now),
+        )
+        tx.on_commit(self._notify)
+        return row_id
+
+    async def due(self, limit: int, busy_chats: frozenset[int]) -> list[tuple[OutboxMessage, bool]]:
+        """The next rows to send, each the oldest pending row of its chat, with whether the
+        recipient has blocked the bot. Chats in `busy_chats` are skipped."""
+        rows = await self._db.read.fetch_all(
+            """
+            SELECT o.*, u.blocked_at IS NOT NULL AS blocked
+            FROM outbox o LEFT JOIN users u ON u.id = o.chat_id
+            WHERE o.status = 'pending' AND o.not_before <= ?
+              AND o.id = (SELECT MIN(p.id) FROM outbox p
+                          WHERE p.chat_id = o.chat_id AND p.status = 'pending')
+            ORDER BY o.priority, o.id
+            LIMIT ?
+            """,
+            (to_db(self._clock.now()), limit + len(busy_chats)),
+        )
+        picked = [(row, bool(row["blocked"])) for row in rows if row["chat_id"] not in busy_chats]
+        return [(_message(row), blocked) for row, blocked in picked[:limit]]
+
+    async def next_due_at(self) -> datetime | None:
+        value = await self._db.read.fetch_value(
+            "SELECT MIN(not_before) FROM outbox WHERE status = 'pending'"
+        )
+        return from_db(value) if value else None
+
+    async def mark_sent(self, tx: Transaction, row_id: int, message_id: int | None) -> None:
+        await self._finish(tx, row_id, OutboxStatus.SENT, message_id=message_id)
+
+    async def mark_failed(self, tx: Transaction, row_id: int, error: str) -> None:
+        await self._finish(tx, row_id, OutboxStatus.FAILED, error=error)
+
+    async def mark_undeliverable(self, tx: Transaction, row_id: int, error: str) -> None:
+        await self._finish(tx, row_id, OutboxStatus.UNDELIVERABLE, error=error)
+
+    async def _finish(
+        self,
+        tx: Transaction,
+        row_id: int,
+        status: OutboxStatus,
+        *,
+        message_id: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        await tx.execute(
+            """
+            UPDATE outbox SET status = ?, finished_at = ?, message_id = ?, error = ?,
+                attempts = attempts + 1
+            WHERE id = ?
+            """,
+            (status, to_db(self._clock.now()), message_id, error, row_id),
+        )
+
+    async def retry_later(
+        self, tx: Transaction, row_id: int, not_before: datetime, error: str, *, count: bool
+    ) -> None:
+        """Put the row back for a later try; `count` says whether this try used up an attempt
+        (a flood wait does not)."""
+        await tx.execute(
+            "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + ? WHERE id = ?",
+            (to_db(not_before), error, int(count), row_id),
+        )
+
+    async def get(self, row_id: int) -> OutboxMessage | None:
+        row = await self._db.read.fetch_one("SELECT * FROM outbox WHERE id = ?", (row_id,))
+        return _message(row) if row else None
+
+    async def count(self, status: OutboxStatus) -> int:
+        return int(
+            await self._db.read.fetch_value(
+                "SELECT COUNT(*) FROM outbox WHERE status = ?", (status,)
+            )
+        )

@@ -1,0 +1,140 @@
+"""Loopback HTTP front-end so a real ``python -m bot`` process can talk to the fake."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from urllib.parse import parse_qsl, urlsplit
+
+from .api import FakeTelegram
+
+_PATH = re.compile(r"^/bot([^/]+)/([^/]+)$")
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?')
+_PART_NAME = re.compile(r'[;\s]name="([^"]*)"')
+_PART_FILENAME = re.compile(r"filename\*?=")
+
+
+class FakeTelegramServer:
+    """Serves a :class:`FakeTelegram` on 127.0.0.1 at a free port."""
+
+    def __init__(self, api: FakeTelegram | None = None) -> None:
+        self.api = api or FakeTelegram()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("server not started")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    def start(self) -> FakeTelegramServer:
+        handler = type("Handler", (_Handler,), {"api": self.api})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        # A short poll interval keeps stop() prompt.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        self.api.wake_waiters()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> FakeTelegramServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: FakeTelegram
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None  # keep pytest output readable
+
+    def _dispatch(self) -> None:
+        url = urlsplit(self.path)
+        match = _PATH.match(url.path)
+        if match is None:
+            self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        params = dict(parse_qsl(url.query, keep_blank_values=True))
+        try:
+            body_params, files = self._read_body()
+            params.update(body_params)
+            token, method = match.groups()
+            status, body = self.api.handle(token, method, params, files)
+        except Exception as exc:  # a bug in the fake must not hang the client
+            status, body = 500, {"ok": False, "error_code": 500, "description": repr(exc)}
+        self._reply(status, body)
+
+    def _read_body(self) -> tuple[dict[str, str], dict[str, bytes]]:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        content_type = self.headers.get("Content-Type", "")
+        if content_type.startswith("multipart/form-data"):
+            boundary = _BOUNDARY.search(content_type)
+            return _parse_multipart(body, boundary.group(1) if boundary else "")
+        if content_type.startswith("application/json"):
+            decoded = json.loads(body or b"{}")
+            return {k: v if isinstance(v, str) else json.dumps(v) for k, v in decoded.items()}, {}
+        return dict(parse_qsl(body.decode(), keep_blank_values=True)), {}
+
+    def _reply(self, status: int, body: dict[str, object]) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def _parse_multipart(body: bytes, boundary: str) -> tuple[dict[str, str], dict[str, bytes]]:
+    params: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    for chunk in body.split(b"--" + boundary.encode())[1:]:
+        if chunk.startswith(b"--"):
+            break
+        head, _, data = chunk.partition(b"\r\n\r\n")
+        headers = head.decode("utf-8", "replace")
+        name = _PART_NAME.search(headers)
+        if name is None:
+            continue
+        data = data.removesuffix(b"\r\n")
+        if _PART_FILENAME.search(headers):
+            files[name.group(1)] = data
+        else:
+            params[name.group(1)] = data.decode("utf-8")
+    return params, files

@@ -8,7 +8,7 @@ import sys
 
 from pydantic import ValidationError
 from telegram import Update
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
 from bot.context import CallboardApp
@@ -16,6 +16,7 @@ from bot.settings import Settings, describe_error
 from storage.migrations import DatabaseTooNewError
 
 EXIT_CONFIGURATION = 2
+EXIT_UNREACHABLE = 1
 
 
 class _RedactToken(logging.Filter):
@@ -32,9 +33,21 @@ class _RedactToken(logging.Filter):
         return True
 
 
+class _DropStartupFailures(logging.Filter):
+    """PTB logs a rejected token or an unreachable server at start-up with a traceback;
+    `main` reports them in one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, InvalidToken):
+            return False
+        return not (isinstance(error, NetworkError) and "Bootstrap" in record.getMessage())
+
+
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(_RedactToken(settings.bot_token.get_secret_value()))
+    handler.addFilter(_DropStartupFailures())
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -53,9 +66,10 @@ def run(application: CallboardApp, settings: Settings) -> None:
             webhook_url=settings.webhook_url,
             secret_token=settings.webhook_secret.get_secret_value(),
             allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=3,
         )
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=3)
 
 
 def fail(message: str) -> int:
@@ -73,6 +87,9 @@ def main() -> int:
         run(build_application(settings), settings)
     except InvalidToken:
         return fail("Telegram rejected BOT_TOKEN: check the token given by @BotFather")
+    except NetworkError as exc:
+        print(f"callboard: cannot reach {settings.telegram_base_url}: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     except DatabaseTooNewError as exc:
         return fail(f"DATABASE_PATH: {exc}")
     except (OSError, sqlite3.Error) as exc:

@@ -7,7 +7,6 @@ import warnings
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     ContextTypes,
     Defaults,
@@ -47,20 +46,24 @@ def build_application(
     outbox_options: OutboxOptions | None = None,
     flood_guard: guards.FloodGuard | None = None,
     persistence_interval: float = 1.0,
+    overall_rate: float = 30.0,
 ) -> CallboardApp:
     """`request` replaces the HTTP client (tests pass the fake Telegram); the other keyword
-    arguments let tests control time, outbox pacing and the flood limits."""
+    arguments let tests control time, pacing (`overall_rate` 0 lifts the cap on all calls to
+    Telegram) and the flood limits."""
     clock = clock or SystemClock()
     options = outbox_options or OutboxOptions(
         global_rate=settings.outbox_global_rate, chat_rate=settings.outbox_chat_rate
     )
     db = Database(settings.database_path)
 
-    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(application: CallboardApp) -> None:
         await db.open()
         catalogs = Catalogs(settings.default_language, settings.currency)
         repos = Repositories.create(db, clock)
-        dispatcher = OutboxDispatcher(application.bot, db, repos.outbox, repos.users, clock, options)
+        dispatcher = OutboxDispatcher(
+            application.bot, db, repos.outbox, repos.users, clock, options
+        )
         commands = all_commands()
         application.bot_data[SERVICES_KEY] = Services(
             settings=settings,
@@ -74,12 +77,12 @@ def build_application(
         await publish_default_menu(application.bot, commands, catalogs)
         dispatcher.start()
 
-    async def post_stop(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_stop(application: CallboardApp) -> None:
         services: Services | None = application.bot_data.get(SERVICES_KEY)
         if services is not None:
             await services.outbox.stop()
 
-    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    async def post_shutdown(application: CallboardApp) -> None:
         await db.close()
 
     builder = (
@@ -92,7 +95,7 @@ def build_application(
         .persistence(SqlitePersistence(db, update_interval=persistence_interval))
         # Caps everything the bot sends at Telegram's overall limit; a 429 is not retried
         # here but surfaced, so the outbox can reschedule the row.
-        .rate_limiter(AIORateLimiter(max_retries=0))
+        .rate_limiter(AIORateLimiter(overall_max_rate=overall_rate, max_retries=0))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
@@ -105,5 +108,5 @@ def build_application(
     for feature in FEATURES:
         feature.register(application)
     common.register_fallbacks(application)
-    application.add_error_handler(on_error)  # type: ignore[arg-type]
+    application.add_error_handler(on_error)
     return application

@@ -9,7 +9,6 @@ from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.commands import Command, publish_user_menu
-
 from bot.i18n import Catalogs, Translator
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings
@@ -36,7 +35,9 @@ class Services:
         await publish_user_menu(bot, self.commands, user, admin, self.catalogs[user.language])
 
 
-class CallboardContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
+class CallboardContext(
+    CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]
+):
     """`context.db`, `context.repos`, `context.t` … instead of digging in bot_data.
 
     `account` is the sender's row, loaded once per update by the account guard.

@@ -20,8 +20,10 @@ async def on_error(update: object, context: CallboardContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or chat.type != chat.PRIVATE:
         return
-    t = context.t if context.account else context.services.catalogs.for_code(
-        user.language_code if user else None
+    t = (
+        context.t
+        if context.account
+        else context.services.catalogs.for_code(user.language_code if user else None)
     )
     try:
         if update.callback_query:

@@ -8,13 +8,15 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot.context import CallboardContext
+from bot.context import CallboardApp, CallboardContext
 from bot.i18n import language_for
 from storage.clock import to_db
 
@@ -62,7 +64,9 @@ async def skip_processed(update: Update, context: CallboardContext) -> None:
         raise ApplicationHandlerStop
 
 
-def make_flood_check(guard: FloodGuard):  # type: ignore[no-untyped-def]
+def make_flood_check(
+    guard: FloodGuard,
+) -> Callable[[Update, CallboardContext], Coroutine[Any, Any, None]]:
     async def limit_flood(update: Update, context: CallboardContext) -> None:
         user = update.effective_user
         if user is None:
@@ -104,7 +108,7 @@ async def load_account(update: Update, context: CallboardContext) -> None:
     raise ApplicationHandlerStop
 
 
-def register(application: Application, flood_guard: FloodGuard) -> None:  # type: ignore[type-arg]
+def register(application: CallboardApp, flood_guard: FloodGuard) -> None:
     application.add_handler(TypeHandler(Update, skip_processed), group=DEDUPE_GROUP)
     application.add_handler(TypeHandler(Update, make_flood_check(flood_guard)), group=FLOOD_GROUP)
     application.add_handler(TypeHandler(Update, load_account), group=ACCOUNT_GROUP)

@@ -76,7 +76,8 @@ class Catalogs:
         }
 
     def __getitem__(self, language: str) -> Translator:
-        return self._translators.get(language) or self._translators[self.default]
+        known = language if language in LANGUAGES else self.default
+        return self._translators[known]
 
     def for_code(self, code: str | None) -> Translator:
         return self[language_for(code, self.default)]

@@ -16,7 +16,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiolimiter import AsyncLimiter
@@ -114,23 +114,24 @@ class OutboxDispatcher:
                 task.cancel()
             await asyncio.gather(*unfinished, return_exceptions=True)
 
-    async def drain(self, timeout: float = 10.0) -> None:
-        """Wait until nothing is pending or in flight (for tests and shutdown reports)."""
-        async with asyncio.timeout(timeout):
-            while self._in_flight or await self._outbox.next_due_at() is not None:
-                self._wake.set()
-                await asyncio.sleep(0.01)
+    async def drain(self) -> None:
+        """Wait until nothing is pending or in flight (callers bound the wait)."""
+        while self._in_flight or await self._outbox.next_due_at() is not None:
+            self._wake.set()
+            await asyncio.sleep(0.01)
 
     async def _run(self) -> None:
         while True:
             self._wake.clear()
+            checked_at = self._clock.now()
             try:
                 started = await self._start_due_sends()
             except Exception:
                 _LOGGER.exception("outbox: picking rows failed; retrying shortly")
-                started = 0
+                await asyncio.sleep(1.0)
+                continue
             if not started:
-                await self._sleep_until_work()
+                await self._sleep_until_work(checked_at)
 
     async def _start_due_sends(self) -> int:
         now = time.monotonic()
@@ -152,13 +153,16 @@ class OutboxDispatcher:
             self._in_flight[row.chat_id] = task
         return len(rows)
 
-    async def _sleep_until_work(self) -> None:
+    async def _sleep_until_work(self, checked_at: datetime) -> None:
         delays = [30.0]
         now = time.monotonic()
         if self._paused_until > now:
             delays.append(self._paused_until - now)
         delays.extend(ready - now for ready in self._chat_ready_at.values())
-        next_due = await self._outbox.next_due_at()
+        # Rows already due at `checked_at` that are still pending wait for their chat, the
+        # flood pause or a free slot, and each of those wakes us; counting them here would
+        # make the delay 0 and spin. Only rows scheduled after the check need a timer.
+        next_due = await self._outbox.next_due_at(after=checked_at)
         if next_due is not None:
             delays.append((next_due - self._clock.now()).total_seconds())
         with contextlib.suppress(TimeoutError):

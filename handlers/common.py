@@ -7,11 +7,11 @@ import re
 from typing import Literal
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.callbacks import CallbackData
 from bot.commands import ALWAYS, MEMBERS, Command, visible_commands
-from bot.context import CallboardContext
+from bot.context import CallboardApp, CallboardContext
 from bot.i18n import LANGUAGES, Html
 from bot.keyboards import button, keyboard
 
@@ -36,12 +36,12 @@ class LanguageCb(CallbackData):
 
 def command_list(context: CallboardContext) -> Html:
     account = context.user_account
-    mine = visible_commands(
-        context.services.commands, account.role, context.is_admin(account.id)
-    )
+    mine = visible_commands(context.services.commands, account.role, context.is_admin(account.id))
     t = context.t
     return Html(
-        "\n".join(t("help.line", command=c.name, description=t.plain(c.description_key)) for c in mine)
+        "\n".join(
+            t("help.line", command=c.name, description=t.plain(c.description_key)) for c in mine
+        )
     )
 
 
@@ -85,7 +85,12 @@ async def ask_language(update: Update, context: CallboardContext) -> None:
     assert update.effective_chat
     t = context.t
     markup = keyboard(
-        [[button(t.plain(f"language.name.{code}"), LanguageCb(language=code)) for code in LANGUAGES]]
+        [
+            [
+                button(t.plain(f"language.name.{code}"), LanguageCb(language=code))
+                for code in LANGUAGES
+            ]
+        ]
     )
     await context.bot.send_message(
         update.effective_chat.id, t("language.choose"), reply_markup=markup
@@ -138,7 +143,7 @@ async def unhandled_message(update: Update, context: CallboardContext) -> None:
     await context.bot.send_message(update.effective_chat.id, context.t("unknown_message"))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: CallboardApp) -> None:
     application.add_handler(CommandHandler("help", show_help))
     application.add_handler(CommandHandler("language", ask_language))
     application.add_handler(CallbackQueryHandler(set_language, pattern=LanguageCb.matches))
@@ -150,8 +155,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     )
 
 
-def register_fallbacks(application: Application) -> None:  # type: ignore[type-arg]
+def register_fallbacks(application: CallboardApp) -> None:
     """Register last, in the default group: they take only what no feature took."""
     application.add_handler(CommandHandler("cancel", cancel_nothing))
     application.add_handler(CallbackQueryHandler(stale_button))
-    application.add_handler(MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unhandled_message))
+    application.add_handler(
+        MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unhandled_message)
+    )

@@ -8,12 +8,11 @@ ConversationHandler, both kept in the database, so a restart resumes at the same
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
-    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -25,8 +24,7 @@ from telegram.ext import (
 from bot import validation
 from bot.callbacks import CallbackData
 from bot.commands import ALWAYS, MEMBERS, Command
-from bot.context import CallboardContext
-from bot.i18n import Html
+from bot.context import CallboardApp, CallboardContext
 from bot.keyboards import button, in_rows, keyboard
 from handlers.common import HomeCb, open_deep_link, send_home
 from storage.database import Transaction
@@ -58,8 +56,15 @@ _DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 Action = Literal["role", "sector", "lang", "spec", "done", "skip", "notify"]
 Editable = Literal[
-    "company_name", "sector", "siren", "display_name", "languages", "specialties",
-    "experience", "bio", "notify",
+    "company_name",
+    "sector",
+    "siren",
+    "display_name",
+    "languages",
+    "specialties",
+    "experience",
+    "bio",
+    "notify",
 ]
 
 
@@ -98,12 +103,16 @@ def _chat_id(update: Update) -> int:
 # --- asking each step -------------------------------------------------------------------
 
 
-def _toggles(context: CallboardContext, action: Action, options: tuple[str, ...], key: str):  # type: ignore[no-untyped-def]
+def _toggles(
+    context: CallboardContext, action: Action, options: tuple[str, ...], key: str
+) -> InlineKeyboardMarkup:
     chosen = set(_draft(context).get(key, []))
     t = context.t
     buttons = [
-        button(("✅ " if option in chosen else "▫️ ") + t.plain(f"{key}.{option}"),
-               WizardCb(action=action, value=option))
+        button(
+            ("✅ " if option in chosen else "▫️ ") + t.plain(f"{key}.{option}"),
+            WizardCb(action=action, value=option),
+        )
         for option in options
     ]
     rows = in_rows(buttons, 2)
@@ -111,10 +120,25 @@ def _toggles(context: CallboardContext, action: Action, options: tuple[str, ...]
     return keyboard(rows)
 
 
-async def ask(step: str, chat_id: int, context: CallboardContext) -> None:
+async def ask(step: str, chat_id: int, context: CallboardContext, lead: str = "") -> None:
+    """Send the step's question, after `lead` (an intro or an error) in the same message."""
     t = context.t
     markup = None
-    if step == SECTOR:
+    if step == ROLE:
+        markup = keyboard(
+            [
+                [
+                    button(
+                        t.plain("button.role.company"), WizardCb(action="role", value="company")
+                    ),
+                    button(
+                        t.plain("button.role.prospector"),
+                        WizardCb(action="role", value="prospector"),
+                    ),
+                ]
+            ]
+        )
+    elif step == SECTOR:
         options = [
             button(t.plain(f"sector.{code}"), WizardCb(action="sector", value=code))
             for code in (*validation.SECTORS, "other")
@@ -132,12 +156,15 @@ async def ask(step: str, chat_id: int, context: CallboardContext) -> None:
         markup = keyboard([[button(t.plain("button.skip"), WizardCb(action="skip", value=BIO))]])
     elif step == NOTIFY:
         markup = keyboard(
-            [[
-                button(t.plain("button.yes"), WizardCb(action="notify", value="yes")),
-                button(t.plain("button.no"), WizardCb(action="notify", value="no")),
-            ]]
+            [
+                [
+                    button(t.plain("button.yes"), WizardCb(action="notify", value="yes")),
+                    button(t.plain("button.no"), WizardCb(action="notify", value="no")),
+                ]
+            ]
         )
-    await context.bot.send_message(chat_id, t(f"ask.{step}"), reply_markup=markup)
+    text = f"{lead}\n\n{t(f'ask.{step}')}" if lead else t(f"ask.{step}")
+    await context.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 # --- moving on ----------------------------------------------------------------------------
@@ -191,7 +218,9 @@ async def _save_profile(context: CallboardContext, role: Role, tx: Transaction) 
     profiles = context.repos.profiles
     if role is Role.COMPANY:
         company = CompanyProfile(
-            user_id=user_id, name=data["company_name"], sector=data["sector"],
+            user_id=user_id,
+            name=data["company_name"],
+            sector=data["sector"],
             siren=data.get("siren"),
         )
         await profiles.save_company(tx, company)
@@ -229,14 +258,7 @@ async def start(update: Update, context: CallboardContext) -> object:
         return END
     assert context.user_data is not None
     context.user_data["wizard"] = {"mode": "onboarding", "data": {}, "deep_link": payload}
-    t = context.t
-    markup = keyboard(
-        [[
-            button(t.plain("button.role.company"), WizardCb(action="role", value="company")),
-            button(t.plain("button.role.prospector"), WizardCb(action="role", value="prospector")),
-        ]]
-    )
-    await context.bot.send_message(chat_id, t("onboarding.welcome"), reply_markup=markup)
+    await ask(ROLE, chat_id, context, lead=context.t("onboarding.welcome"))
     return ROLE
 
 
@@ -297,7 +319,7 @@ _TEXT_STEPS: dict[str, tuple[Callable[[str], object], str]] = {
     BIO: (validation.bio, "bio"),
 }
 
-Callback = Callable[[Update, CallboardContext], Awaitable[object]]
+Callback = Callable[[Update, CallboardContext], Coroutine[Any, Any, object]]
 
 
 def text_answer(step: str) -> Callback:
@@ -318,8 +340,7 @@ def text_answer(step: str) -> Callback:
 
 def buttons_expected(step: str) -> Callback:
     async def on_other(update: Update, context: CallboardContext) -> object:
-        await context.bot.send_message(_chat_id(update), context.t("wizard.use_buttons"))
-        await ask(step, _chat_id(update), context)
+        await ask(step, _chat_id(update), context, lead=context.t("wizard.use_buttons"))
         return None
 
     return on_other
@@ -454,7 +475,12 @@ async def show_profile(update: Update, context: CallboardContext) -> None:
             notify=t.plain("button.yes" if prospector.notify_new_missions else "button.no"),
         )
         fields = (
-            "display_name", "languages", "specialties", "experience", "bio", "notify",
+            "display_name",
+            "languages",
+            "specialties",
+            "experience",
+            "bio",
+            "notify",
         )
     buttons = [button(t.plain(f"edit.{field}"), ProfileCb(field=field)) for field in fields]
     await context.bot.send_message(chat_id, text, reply_markup=keyboard(in_rows(buttons, 2)))
@@ -503,9 +529,20 @@ async def text_expected(update: Update, context: CallboardContext) -> object:
     return None
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    steps = (ROLE, COMPANY_NAME, SECTOR, SECTOR_OTHER, SIREN, DISPLAY_NAME, LANGUAGES,
-             SPECIALTIES, EXPERIENCE, BIO, NOTIFY)
+def register(application: CallboardApp) -> None:
+    steps = (
+        ROLE,
+        COMPANY_NAME,
+        SECTOR,
+        SECTOR_OTHER,
+        SIREN,
+        DISPLAY_NAME,
+        LANGUAGES,
+        SPECIALTIES,
+        EXPERIENCE,
+        BIO,
+        NOTIFY,
+    )
     wizard = ConversationHandler(
         entry_points=[
             CommandHandler("start", start),

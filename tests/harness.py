@@ -1,13 +1,14 @@
 """Drive the real Application against the fake Telegram, speaking as users.
 
-    alice = bot.user("Alice", language="fr")
-    await alice.send("/start")
-    await alice.tap("🏢 Entreprise")
-    assert "nom de votre entreprise" in alice.last_text
+alice = bot.user("Alice", language="fr")
+await alice.send("/start")
+await alice.tap("🏢 Entreprise")
+assert "nom de votre entreprise" in alice.last_text
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ from bot.settings import Settings
 from storage.clock import Clock, SystemClock
 from tests.fake_telegram import FakeMessage, FakeRequest, FakeTelegram
 
+# Generous: only reached when something hangs, and then the test fails instead of hanging.
+SETTLE_LIMIT = 30.0
+
 FAST_OUTBOX = OutboxOptions(
     global_rate=1000, chat_rate=1000, backoff_base=0.02, backoff_max=0.1, stop_timeout=1
 )
@@ -35,7 +39,7 @@ def make_settings(database_path: Path, token: str, **overrides: Any) -> Settings
         "admin_ids": "",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 class BotHarness:
@@ -68,7 +72,9 @@ class BotHarness:
             request=FakeRequest(self.fake),
             clock=self.clock,
             outbox_options=self.outbox_options,
-            flood_guard=self.flood_guard or FloodGuard(),
+            overall_rate=0,
+            # Scripted users type faster than people; the flood test sets its own guard.
+            flood_guard=self.flood_guard or FloodGuard(limit=10_000),
         )
         await app.initialize()
         assert app.post_init is not None
@@ -99,8 +105,9 @@ class BotHarness:
 
     async def settle(self) -> None:
         assert self.app is not None
-        await self.app.update_queue.join()
-        await self.services.outbox.drain()
+        async with asyncio.timeout(SETTLE_LIMIT):
+            await self.app.update_queue.join()
+            await self.services.outbox.drain()
 
     def user(
         self,
@@ -137,6 +144,12 @@ class FakeUser:
         """Tap the newest visible button whose label is `label` (or contains it)."""
         message, data = self.find_button(label)
         self.fake.user_taps(self.id, message.message_id, data)
+        await self.harness.deliver()
+
+    async def tap_forged(self, callback_data: str, message_id: int | None = None) -> None:
+        """Send callback data the bot never offered, as a modified client could."""
+        target = message_id or self.messages[-1].message_id
+        self.fake.user_taps(self.id, target, callback_data, forged=True)
         await self.harness.deliver()
 
     def find_button(self, label: str) -> tuple[FakeMessage, str]:

@@ -17,9 +17,12 @@ class DatabaseTooNewError(RuntimeError):
 
 def migration_scripts() -> list[tuple[int, str]]:
     files = sorted(
-        entry
-        for entry in resources.files(__package__).iterdir()
-        if entry.name.endswith(".sql") and entry.name[:4].isdigit()
+        (
+            entry
+            for entry in resources.files(__package__).iterdir()
+            if entry.name.endswith(".sql") and entry.name[:4].isdigit()
+        ),
+        key=lambda entry: entry.name,
     )
     scripts = [(int(entry.name[:4]), entry.read_text(encoding="utf-8")) for entry in files]
     expected = list(range(1, len(scripts) + 1))

@@ -69,10 +69,15 @@ class OutboxRepository:
         picked = [(row, bool(row["blocked"])) for row in rows if row["chat_id"] not in busy_chats]
         return [(_message(row), blocked) for row, blocked in picked[:limit]]
 
-    async def next_due_at(self) -> datetime | None:
-        value = await self._db.read.fetch_value(
-            "SELECT MIN(not_before) FROM outbox WHERE status = 'pending'"
-        )
+    async def next_due_at(self, after: datetime | None = None) -> datetime | None:
+        """When the earliest pending row is due (None: nothing pending); with `after`, only
+        rows due later than that count."""
+        sql = "SELECT MIN(not_before) FROM outbox WHERE status = 'pending'"
+        params: tuple[str, ...] = ()
+        if after is not None:
+            sql += " AND not_before > ?"
+            params = (to_db(after),)
+        value = await self._db.read.fetch_value(sql, params)
         return from_db(value) if value else None
 
     async def mark_sent(self, tx: Transaction, row_id: int, message_id: int | None) -> None:

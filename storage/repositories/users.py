@@ -67,7 +67,10 @@ class UserRepository:
         if banned:
             sql = "UPDATE users SET banned_at = ? WHERE id = ? AND banned_at IS NULL"
             return await tx.execute(sql, (to_db(self._clock.now()), user_id)) > 0
-        sql = "UPDATE users SET banned_at = NULL, ban_notice_at = NULL WHERE id = ? AND banned_at IS NOT NULL"
+        sql = """
+            UPDATE users SET banned_at = NULL, ban_notice_at = NULL
+            WHERE id = ? AND banned_at IS NOT NULL
+        """
         return await tx.execute(sql, (user_id,)) > 0
 
     async def claim_ban_notice(self, tx: Transaction, user_id: int, not_since: str) -> bool:

@@ -1,0 +1,121 @@
+"""Cross-cutting guards: duplicate updates, banned users, floods, the error handler."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.guards import FloodGuard
+from storage.clock import ManualClock
+from tests.fake_telegram import FakeTelegram
+from tests.harness import BotHarness, make_settings
+
+
+async def test_duplicated_update_is_processed_once(bot: BotHarness) -> None:
+    alice = bot.user("Alice", language="en")
+    update = bot.fake.user_sends_text(alice.id, "/start")
+    bot.fake.duplicate_update(update)
+    bot.fake.duplicate_update(update)
+    await bot.deliver()
+    assert len(alice.texts) == 1
+    await alice.tap("Company")
+    assert len(alice.texts) == 2
+
+
+async def test_banned_user_changes_nothing_and_is_told_once_a_day(
+    fake: FakeTelegram, db_path: Path
+) -> None:
+    clock = ManualClock()
+    harness = BotHarness(make_settings(db_path, fake.token), fake, clock=clock)
+    await harness.start()
+    try:
+        mallory = harness.user("Mallory", language="en")
+        await mallory.send("/start")
+        async with harness.services.db.transaction() as tx:
+            await harness.services.repos.users.set_banned(tx, mallory.id, True)
+        await mallory.tap("Company")
+        assert "suspended" in mallory.last_text
+        count = len(mallory.texts)
+        await mallory.send("Mallory Inc")
+        await mallory.send("/help")
+        await mallory.send("/profile")
+        assert len(mallory.texts) == count
+        assert mallory.messages[0].buttons(), "the role keyboard was not acted on"
+        account = await harness.services.repos.users.get(mallory.id)
+        assert account is not None and account.role is None
+
+        clock.advance(timedelta(hours=23))
+        await mallory.send("/start")
+        assert len(mallory.texts) == count
+        clock.advance(timedelta(hours=2))
+        await mallory.send("/start")
+        assert len(mallory.texts) == count + 1
+        assert "suspended" in mallory.last_text
+
+        async with harness.services.db.transaction() as tx:
+            await harness.services.repos.users.set_banned(tx, mallory.id, False)
+        await mallory.send("/start")
+        assert "Welcome" in mallory.last_text
+    finally:
+        await harness.stop()
+
+
+async def test_flood_guard_warns_once_then_ignores(fake: FakeTelegram, db_path: Path) -> None:
+    harness = BotHarness(make_settings(db_path, fake.token), fake, flood_guard=FloodGuard())
+    await harness.start()
+    try:
+        eve = harness.user("Eve", language="en")
+        calm = harness.user("Calm", language="en")
+        for _ in range(20):
+            fake.user_sends_text(eve.id, "/help")
+        await harness.deliver()
+        assert len(eve.texts) == 20
+        for _ in range(5):
+            fake.user_sends_text(eve.id, "/help")
+        await harness.deliver()
+        assert len(eve.texts) == 21
+        assert "ignore you for a minute" in eve.last_text
+        await calm.send("/help")
+        assert "Commands" in calm.last_text
+    finally:
+        await harness.stop()
+
+
+def test_flood_guard_forgives_after_the_mute() -> None:
+    guard = FloodGuard(limit=3, window=10, mute=60)
+    verdicts = [guard.check(1, float(second)) for second in range(5)]
+    assert verdicts == ["ok", "ok", "ok", "warn", "drop"]
+    assert guard.check(1, 30.0) == "drop"
+    assert guard.check(1, 64.0) == "ok"
+    assert guard.check(2, 4.0) == "ok"
+
+
+def test_flood_guard_window_slides() -> None:
+    guard = FloodGuard(limit=3, window=10, mute=60)
+    assert [guard.check(1, t) for t in (0.0, 4.0, 8.0, 12.0, 16.0)] == ["ok"] * 5
+
+
+async def test_unexpected_error_is_logged_and_user_gets_an_apology(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = bot.user("Alice", language="fr")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(bot.services.repos.profiles, "company", broken)
+    await alice.send("/start")
+    await alice.tap("Entreprise")
+    await alice.send("Acme")
+    await alice.tap("Commerce")
+    await alice.tap("Passer")
+    await alice.send("/profile")
+    assert "Désolé, un problème est survenu" in alice.last_text
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR and "update" in r.message]
+    assert errors and "disk on fire" in str(errors[-1].exc_info[1] if errors[-1].exc_info else "")
+    monkeypatch.undo()
+    await alice.send("/help")
+    assert "Commandes" in alice.last_text

@@ -1,0 +1,118 @@
+"""The real `python -m bot` process, driven over loopback HTTP through the fake Telegram."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fake_telegram import FakeTelegram, FakeTelegramServer
+
+ROOT = Path(__file__).parents[1]
+
+
+@pytest.fixture
+def server() -> Iterator[FakeTelegramServer]:
+    with FakeTelegramServer(FakeTelegram()) as running:
+        yield running
+
+
+def bot_env(tmp_path: Path, server: FakeTelegramServer, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WEBHOOK_"))}
+    env.update(
+        BOT_TOKEN=server.api.token,
+        DATABASE_PATH=str(tmp_path / "data" / "bot.sqlite3"),
+        TELEGRAM_BASE_URL=server.base_url,
+        TELEGRAM_BASE_FILE_URL=server.base_file_url,
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, cwd=cwd, capture_output=True, text=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+
+
+def wait_for(condition: object, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_bot_answers_start_and_stops_on_sigterm(tmp_path: Path, server: FakeTelegramServer) -> None:
+    env = bot_env(tmp_path, server)
+    env["PYTHONPATH"] = str(ROOT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"], env=env, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        api = server.api
+        api.add_user(77, "Alice", language_code="en")
+        api.user_sends_text(77, "/start")
+        wait_for(lambda: api.last_bot_message(77) is not None)
+        message = api.last_bot_message(77)
+        assert message is not None and message.text is not None
+        assert "Welcome to Callboard" in message.text
+        assert [label for label, _, _ in message.buttons()] == ["🏢 Company", "📞 Prospector"]
+        assert (tmp_path / "data" / "bot.sqlite3").exists()
+
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+        elapsed = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert elapsed < 5, f"took {elapsed:.1f}s to stop"
+    assert api.token not in stderr
+    assert "Traceback" not in stderr
+
+
+def test_missing_token_exits_2_with_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+    env["PYTHONPATH"] = str(ROOT)
+    result = run_bot(env, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_malformed_setting_exits_2_naming_the_key(
+    tmp_path: Path, server: FakeTelegramServer
+) -> None:
+    env = bot_env(tmp_path, server, PAYMENT_TERMS_DAYS="a week", PYTHONPATH=str(ROOT))
+    result = run_bot(env, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "PAYMENT_TERMS_DAYS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_token_rejected_by_telegram_exits_2(tmp_path: Path, server: FakeTelegramServer) -> None:
+    env = bot_env(tmp_path, server, BOT_TOKEN="999:WRONG", PYTHONPATH=str(ROOT))
+    result = run_bot(env, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("callboard: Telegram rejected")
+    assert "Traceback" not in result.stderr and "999:WRONG" not in result.stderr
+
+
+def test_env_file_is_read(tmp_path: Path, server: FakeTelegramServer) -> None:
+    (tmp_path / ".env").write_text("MAX_REMINDERS=1\nQUIET_HOURS=never\n")
+    env = bot_env(tmp_path, server, PYTHONPATH=str(ROOT))
+    result = run_bot(env, tmp_path)
+    assert result.returncode == 2
+    assert "QUIET_HOURS" in result.stderr

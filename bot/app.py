@@ -14,20 +14,21 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import guards
+from bot import guards, jobs
 from bot.commands import Command, publish_default_menu
 from bot.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
 from bot.errors import on_error
 from bot.i18n import Catalogs
 from bot.outbox import OutboxDispatcher, OutboxOptions
+from bot.processor import PerUserUpdateProcessor
 from bot.settings import Settings
-from handlers import common, onboarding
+from handlers import browse, common, missions, onboarding
 from storage.clock import Clock, SystemClock
 from storage.database import Database
 from storage.persistence import SqlitePersistence
 from storage.repositories import Repositories
 
-FEATURES = (onboarding, common)
+FEATURES = (onboarding, missions, browse, common)
 
 # Our wizards are per (chat, user), not per message, which is what PTB warns about when a
 # ConversationHandler has CallbackQueryHandlers.
@@ -76,6 +77,7 @@ def build_application(
         )
         await publish_default_menu(application.bot, commands, catalogs)
         dispatcher.start()
+        jobs.schedule(application)
 
     async def post_stop(application: CallboardApp) -> None:
         services: Services | None = application.bot_data.get(SERVICES_KEY)
@@ -99,6 +101,7 @@ def build_application(
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
+        .concurrent_updates(PerUserUpdateProcessor())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

@@ -9,7 +9,7 @@ database before acting.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -65,3 +65,29 @@ class CallbackData(BaseModel):
             )
 
         return check
+
+
+# Buttons shared by several features.
+
+
+class MissionCb(CallbackData):
+    """A company's action on one of its missions; `arg` is a page or an assignment id."""
+
+    prefix = "m"
+    action: Literal[
+        "card", "applicants", "active", "pause", "resume", "close", "close_ok",
+        "edit", "field", "share", "approve", "decline",
+    ]  # fmt: skip
+    mission_id: int
+    arg: int = 0
+
+
+class BrowseCb(CallbackData):
+    """A prospector's action while browsing; `value` is a page, a mission or an option."""
+
+    prefix = "b"
+    action: Literal[
+        "page", "details", "filters", "fpay", "ftarget", "frate", "fclear", "accept",
+        "propose", "ask", "mine", "leave", "leave_ok",
+    ]  # fmt: skip
+    value: str

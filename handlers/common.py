@@ -3,7 +3,6 @@ stale buttons and to messages nothing else handled."""
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from telegram import Update
@@ -20,8 +19,6 @@ COMMANDS = (
     Command("language", ALWAYS),
     Command("cancel", MEMBERS),
 )
-
-_DEEP_LINK_MISSION = re.compile(r"^m(\d{1,9})$")
 
 
 class HomeCb(CallbackData):
@@ -60,17 +57,6 @@ async def send_home(chat_id: int, context: CallboardContext) -> None:
     )
     await context.bot.send_message(
         chat_id, t(key, commands=command_list(context)), reply_markup=markup
-    )
-
-
-async def open_deep_link(chat_id: int, payload: str, context: CallboardContext) -> None:
-    """Follow a `/start <payload>` link once the user has a profile."""
-    match = _DEEP_LINK_MISSION.match(payload)
-    if match is None:
-        await context.bot.send_message(chat_id, context.t("deep_link.invalid"))
-        return
-    await context.bot.send_message(
-        chat_id, context.t("deep_link.mission_unknown", mission_id=int(match[1]))
     )
 
 

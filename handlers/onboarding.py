@@ -26,7 +26,8 @@ from bot.callbacks import CallbackData
 from bot.commands import ALWAYS, MEMBERS, Command
 from bot.context import CallboardApp, CallboardContext
 from bot.keyboards import button, in_rows, keyboard
-from handlers.common import HomeCb, open_deep_link, send_home
+from handlers.browse import open_deep_link
+from handlers.common import HomeCb, send_home
 from storage.database import Transaction
 from storage.models import CompanyProfile, ProspectorProfile, Role
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ _LOGGER = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
 Row = aiosqlite.Row
+# A row as read, or one rebuilt as a dict (e.g. columns renamed in a join).
+RowLike = aiosqlite.Row | Mapping[str, Any]
 
 _PRAGMAS = (
     "PRAGMA journal_mode = WAL",

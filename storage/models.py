@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -86,3 +86,88 @@ class OutboxMessage(Model):
     not_before: datetime
     message_id: int | None
     error: str | None
+
+
+class PayModel(StrEnum):
+    APPOINTMENT = "appointment"
+    LEAD = "lead"
+    SALE = "sale"
+
+
+class Target(StrEnum):
+    B2B = "b2b"
+    B2C = "b2c"
+
+
+class Approval(StrEnum):
+    AUTO = "auto"
+    MANUAL = "manual"
+
+
+class MissionStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class MissionFields(Model):
+    """What a company fills in; validated before it gets here."""
+
+    title: str
+    brief: str
+    pay_model: PayModel
+    rate_cents: int
+    slots: int
+    result_cap: int | None
+    deadline: date | None
+    target: Target
+    approval: Approval
+
+
+class Mission(MissionFields):
+    id: int
+    company_id: int
+    status: MissionStatus
+    active_count: int
+    published_at: datetime | None
+    closed_reason: str | None
+
+    @property
+    def slots_left(self) -> int:
+        return max(0, self.slots - self.active_count)
+
+
+class MissionSummary(Model):
+    """A row of a company's /missions list."""
+
+    mission: Mission
+    applicants: int
+
+
+class AssignmentStatus(StrEnum):
+    NEGOTIATING = "negotiating"
+    APPLIED = "applied"
+    ACTIVE = "active"
+    ENDED = "ended"
+    DECLINED = "declined"
+    LEFT = "left"
+
+
+class Assignment(Model):
+    id: int
+    mission_id: int
+    prospector_id: int
+    status: AssignmentStatus
+    agreed_rate_cents: int | None
+
+
+class BrowseFilters(Model):
+    pay_model: PayModel | None = None
+    min_rate_cents: int | None = None
+    target: Target | None = None
+
+
+class Recipient(Model):
+    user_id: int
+    language: str

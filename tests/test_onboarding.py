@@ -63,7 +63,15 @@ async def test_company_onboarding_in_french_with_every_invalid_input(bot: BotHar
     )
     account = await bot.services.repos.users.get(alice.id)
     assert account is not None and account.role is Role.COMPANY and account.language == "fr"
-    assert set(menu(bot, alice)) == {"start", "profile", "help", "language", "cancel"}
+    assert set(menu(bot, alice)) == {
+        "start",
+        "profile",
+        "help",
+        "language",
+        "cancel",
+        "newmission",
+        "missions",
+    }
 
 
 async def test_company_onboarding_in_english_skipping_siren(bot: BotHarness) -> None:
@@ -143,7 +151,15 @@ async def test_prospector_onboarding_in_english(bot: BotHarness) -> None:
         "Ten years of B2B calls.",
         True,
     )
-    assert set(menu(bot, jo)) == {"start", "profile", "help", "language", "cancel"}
+    assert set(menu(bot, jo)) == {
+        "start",
+        "profile",
+        "help",
+        "language",
+        "cancel",
+        "browse",
+        "mymissions",
+    }
 
 
 async def test_prospector_onboarding_in_french_skipping_bio(bot: BotHarness) -> None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from storage.clock import Clock
 from storage.database import Database
+from storage.repositories.assignments import AssignmentRepository
+from storage.repositories.missions import MissionRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.profiles import ProfileRepository
 from storage.repositories.updates import ProcessedUpdateRepository
@@ -18,6 +20,8 @@ class Repositories:
     profiles: ProfileRepository
     updates: ProcessedUpdateRepository
     outbox: OutboxRepository
+    missions: MissionRepository
+    assignments: AssignmentRepository
 
     @classmethod
     def create(cls, db: Database, clock: Clock) -> Repositories:
@@ -26,10 +30,14 @@ class Repositories:
             profiles=ProfileRepository(db, clock),
             updates=ProcessedUpdateRepository(clock),
             outbox=OutboxRepository(db, clock),
+            missions=MissionRepository(db, clock),
+            assignments=AssignmentRepository(db, clock),
         )
 
 
 __all__ = [
+    "AssignmentRepository",
+    "MissionRepository",
     "OutboxRepository",
     "ProcessedUpdateRepository",
     "ProfileRepository",

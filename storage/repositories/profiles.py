@@ -3,11 +3,11 @@ from __future__ import annotations
 import json
 
 from storage.clock import Clock, to_db
-from storage.database import Database, Reader, Row, Transaction
+from storage.database import Database, Reader, RowLike, Transaction
 from storage.models import CompanyProfile, ProspectorProfile
 
 
-def _prospector(row: Row) -> ProspectorProfile:
+def prospector_from_row(row: RowLike) -> ProspectorProfile:
     data = dict(row)
     data["languages"] = tuple(json.loads(data["languages"]))
     data["specialties"] = tuple(json.loads(data["specialties"]))
@@ -37,7 +37,7 @@ class ProfileRepository:
             """,
             (user_id,),
         )
-        return _prospector(row) if row else None
+        return prospector_from_row(row) if row else None
 
     async def prospector_by_number(self, number: int) -> ProspectorProfile | None:
         row = await self._db.read.fetch_one(

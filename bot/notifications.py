@@ -1,0 +1,20 @@
+"""Messages for users other than the one acting: rendered in the recipient's language and
+queued in the outbox inside the caller's transaction (SPEC §8)."""
+
+from __future__ import annotations
+
+from bot.context import CallboardContext
+from bot.outbox import enqueue_message
+from storage.database import Transaction
+
+
+async def notify(
+    context: CallboardContext, tx: Transaction, user_id: int, key: str, **values: object
+) -> None:
+    """Queue `key` for another user, in their language. A value may be a function of the
+    recipient's translator (e.g. money, formatted for their locale)."""
+    recipient = await context.repos.users.get(user_id, tx)
+    language = recipient.language if recipient else context.settings.default_language
+    t = context.translator(language)
+    rendered = {k: v(t) if callable(v) else v for k, v in values.items()}
+    await enqueue_message(context.repos.outbox, tx, user_id, t(key, **rendered))

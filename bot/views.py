@@ -1,0 +1,74 @@
+"""How missions look in messages, for companies and prospectors alike."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.i18n import Html, Translator
+from storage.models import Mission, MissionFields
+
+
+def rate_line(t: Translator, fields: MissionFields) -> Html:
+    return t(
+        "mission.rate", rate=t.money(fields.rate_cents), pay=t.plain(f"pay.{fields.pay_model}")
+    )
+
+
+def deadline_text(t: Translator, deadline: date | None) -> Html:
+    return t.date(deadline) if deadline else t("mission.no_deadline")
+
+
+def fields_card(t: Translator, fields: MissionFields) -> Html:
+    """Every field, as in the preview before publishing."""
+    return t(
+        "mission.preview",
+        title=fields.title,
+        brief=fields.brief,
+        rate=rate_line(t, fields),
+        slots=fields.slots,
+        cap=fields.result_cap if fields.result_cap else t.plain("mission.no_cap"),
+        deadline=deadline_text(t, fields.deadline),
+        target=t.plain(f"target.{fields.target}"),
+        approval=t.plain(f"approval.{fields.approval}"),
+    )
+
+
+def browse_row(t: Translator, mission: Mission) -> Html:
+    return t(
+        "browse.row",
+        mission_id=mission.id,
+        title=mission.title,
+        rate=rate_line(t, mission),
+        slots_left=mission.slots_left,
+        deadline=deadline_text(t, mission.deadline),
+    )
+
+
+def mission_details(t: Translator, mission: Mission, company_name: str) -> Html:
+    """What a prospector sees before taking a mission."""
+    return t(
+        "browse.details",
+        mission_id=mission.id,
+        title=mission.title,
+        company=company_name,
+        brief=mission.brief,
+        rate=rate_line(t, mission),
+        slots_left=mission.slots_left,
+        deadline=deadline_text(t, mission.deadline),
+        target=t.plain(f"target.{mission.target}"),
+        approval=t.plain(f"approval.{mission.approval}"),
+        status=t.plain(f"status.{mission.status}"),
+    )
+
+
+def company_card(t: Translator, mission: Mission, applicants: int) -> Html:
+    """The company's own view of a mission, with its counters."""
+    return t(
+        "mission.card",
+        mission_id=mission.id,
+        status=t.plain(f"status.{mission.status}"),
+        fields=fields_card(t, mission),
+        active=mission.active_count,
+        slots=mission.slots,
+        applicants=applicants,
+    )

@@ -1,0 +1,54 @@
+"""Pieces every feature's screens share: refusing, paging, replacing a screen in place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot.callbacks import CallbackData
+from bot.context import CallboardContext
+from bot.i18n import Translator
+from bot.keyboards import button
+
+
+def chat_id_of(update: Update) -> int:
+    assert update.effective_chat
+    return update.effective_chat.id
+
+
+async def refuse(update: Update, context: CallboardContext, key: str = "stale_action") -> None:
+    """Say no without changing anything: an alert for buttons, a message for commands."""
+    if update.callback_query:
+        await update.callback_query.answer(context.t.plain(key), show_alert=True)
+    else:
+        await context.bot.send_message(chat_id_of(update), context.t(key))
+
+
+def pager(
+    t: Translator, page: int, pages: int, make: Callable[[int], CallbackData]
+) -> list[InlineKeyboardButton]:
+    """‹ previous / next › buttons, only where there is somewhere to go."""
+    row = []
+    if page > 0:
+        row.append(button(t.plain("button.previous"), make(page - 1)))
+    if page + 1 < pages:
+        row.append(button(t.plain("button.next"), make(page + 1)))
+    return row
+
+
+async def show_screen(
+    update: Update, context: CallboardContext, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Replace the screen the button was on; after a command, send a new message."""
+    query = update.callback_query
+    if query and isinstance(query.message, Message) and query.message.text is not None:
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+        except BadRequest as exc:
+            # A double tap re-renders the same screen; Telegram refuses that as unchanged.
+            if "not modified" not in exc.message.lower():
+                raise
+        return
+    await context.bot.send_message(chat_id_of(update), text, reply_markup=markup)

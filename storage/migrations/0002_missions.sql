@@ -1,0 +1,44 @@
+-- Missions posted by companies and the assignments of prospectors to them (SPEC §3, §4).
+
+CREATE TABLE missions (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    company_id     INTEGER NOT NULL REFERENCES users (id),
+    title          TEXT NOT NULL,
+    brief          TEXT NOT NULL,
+    pay_model      TEXT NOT NULL CHECK (pay_model IN ('appointment', 'lead', 'sale')),
+    rate_cents     INTEGER NOT NULL CHECK (rate_cents > 0),
+    slots          INTEGER NOT NULL CHECK (slots BETWEEN 1 AND 100),
+    result_cap     INTEGER CHECK (result_cap BETWEEN 1 AND 100000),
+    deadline       TEXT,                            -- last day, YYYY-MM-DD in TIMEZONE
+    target         TEXT NOT NULL CHECK (target IN ('b2b', 'b2c')),
+    approval       TEXT NOT NULL CHECK (approval IN ('auto', 'manual')),
+    status         TEXT NOT NULL CHECK (status IN ('draft', 'open', 'paused', 'closed')),
+    active_count   INTEGER NOT NULL DEFAULT 0,      -- active assignments, kept in step
+    created_at     TEXT NOT NULL,
+    published_at   TEXT,
+    closed_at      TEXT,
+    closed_reason  TEXT CHECK (closed_reason IN ('company', 'deadline', 'cap', 'admin'))
+);
+-- /browse: open missions with a free slot, newest first; filters are checked on the rows
+-- walked in that order, so a page costs the same whatever the table's size.
+CREATE INDEX missions_browse ON missions (status, published_at DESC, id DESC);
+CREATE INDEX missions_company ON missions (company_id, id DESC);
+CREATE INDEX missions_deadline ON missions (deadline) WHERE status IN ('open', 'paused');
+
+CREATE TABLE assignments (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    mission_id         INTEGER NOT NULL REFERENCES missions (id),
+    prospector_id      INTEGER NOT NULL REFERENCES users (id),
+    status             TEXT NOT NULL CHECK (status IN
+                           ('negotiating', 'applied', 'active', 'ended', 'declined', 'left')),
+    agreed_rate_cents  INTEGER,                     -- set once, when it becomes active
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    activated_at       TEXT,
+    UNIQUE (mission_id, prospector_id)
+);
+CREATE INDEX assignments_prospector ON assignments (prospector_id, status);
+CREATE INDEX assignments_mission ON assignments (mission_id, status);
+
+-- Prospectors who asked for alerts, by market, for the fan-out when a mission is published.
+CREATE INDEX prospector_alerts ON prospector_profiles (notify_new_missions);

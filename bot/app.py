@@ -22,13 +22,15 @@ from bot.i18n import Catalogs
 from bot.outbox import OutboxDispatcher, OutboxOptions
 from bot.processor import PerUserUpdateProcessor
 from bot.settings import Settings
-from handlers import browse, common, missions, onboarding
+from handlers import browse, common, missions, onboarding, threads
 from storage.clock import Clock, SystemClock
 from storage.database import Database
 from storage.persistence import SqlitePersistence
 from storage.repositories import Repositories
 
-FEATURES = (onboarding, missions, browse, common)
+# Order matters inside the default group: the first matching handler wins, so wizards come
+# before threads (which claim the mission buttons "Propose"/"Ask") before browse.
+FEATURES = (onboarding, missions, threads, browse, common)
 
 # Our wizards are per (chat, user), not per message, which is what PTB warns about when a
 # ConversationHandler has CallbackQueryHandlers.
@@ -110,6 +112,7 @@ def build_application(
     guards.register(application, flood_guard or guards.FloodGuard())
     for feature in FEATURES:
         feature.register(application)
+    threads.register_relay(application)
     common.register_fallbacks(application)
     application.add_error_handler(on_error)
     return application

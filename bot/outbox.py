@@ -63,12 +63,30 @@ async def enqueue_message(
     *,
     reply_markup: InlineKeyboardMarkup | None = None,
     priority: Priority = Priority.NOTIFICATION,
+    thread_id: int | None = None,
 ) -> int:
     """Queue an HTML text message, in the caller's transaction."""
-    params: dict[str, Any] = {"text": text}
+    return await enqueue_send(
+        outbox, tx, chat_id, "send_message", {"text": text}, reply_markup, priority, thread_id
+    )
+
+
+async def enqueue_send(
+    outbox: OutboxRepository,
+    tx: Transaction,
+    chat_id: int,
+    method: str,
+    params: dict[str, Any],
+    reply_markup: InlineKeyboardMarkup | None = None,
+    priority: Priority = Priority.NOTIFICATION,
+    thread_id: int | None = None,
+) -> int:
+    """Queue any of the SEND_METHODS (a photo by file id, say), in the caller's transaction."""
+    if method not in SEND_METHODS:
+        raise ValueError(f"the outbox cannot {method}")
     if reply_markup is not None:
-        params["reply_markup"] = reply_markup.to_dict()
-    return await outbox.enqueue(tx, chat_id, "send_message", params, priority)
+        params = {**params, "reply_markup": reply_markup.to_dict()}
+    return await outbox.enqueue(tx, chat_id, method, params, priority, thread_id)
 
 
 class OutboxDispatcher:

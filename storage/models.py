@@ -171,3 +171,66 @@ class BrowseFilters(Model):
 class Recipient(Model):
     user_id: int
     language: str
+
+
+class Thread(Model):
+    id: int
+    mission_id: int
+    prospector_id: int
+    company_id: int
+
+    def other_side(self, user_id: int) -> int:
+        return self.company_id if user_id == self.prospector_id else self.prospector_id
+
+    def has_member(self, user_id: int) -> bool:
+        return user_id in (self.prospector_id, self.company_id)
+
+
+class ThreadSummary(Model):
+    """A row of /threads: the thread, what to call it, and how much is unread."""
+
+    thread: Thread
+    mission_title: str
+    prospector_number: int
+    company_name: str
+    unread: int
+
+    @property
+    def prospector_code(self) -> str:
+        return prospector_code(self.prospector_number)
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    VOICE = "voice"
+    AUDIO = "audio"
+    VIDEO = "video"
+    OFFER = "offer"
+
+
+class ThreadMessage(Model):
+    id: int
+    thread_id: int
+    sender_id: int
+    kind: MessageKind
+    body: str
+    file_id: str | None
+    offer_id: int | None
+    created_at: datetime
+
+
+class OfferStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    SUPERSEDED = "superseded"
+
+
+class Offer(Model):
+    id: int
+    thread_id: int
+    author_id: int
+    amount_cents: int
+    status: OfferStatus

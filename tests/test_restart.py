@@ -43,4 +43,4 @@ async def test_finished_wizard_leaves_nothing_to_resume(bot: BotHarness) -> None
     await ann.tap("Skip")
     await bot.restart()
     await ann.send("Ann Corp")
-    assert "did not understand" in ann.last_text
+    assert "/threads lists your conversations" in ann.last_text

@@ -10,6 +10,7 @@ from storage.repositories.assignments import AssignmentRepository
 from storage.repositories.missions import MissionRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.profiles import ProfileRepository
+from storage.repositories.threads import ThreadRepository
 from storage.repositories.updates import ProcessedUpdateRepository
 from storage.repositories.users import UserRepository
 
@@ -22,6 +23,7 @@ class Repositories:
     outbox: OutboxRepository
     missions: MissionRepository
     assignments: AssignmentRepository
+    threads: ThreadRepository
 
     @classmethod
     def create(cls, db: Database, clock: Clock) -> Repositories:
@@ -32,6 +34,7 @@ class Repositories:
             outbox=OutboxRepository(db, clock),
             missions=MissionRepository(db, clock),
             assignments=AssignmentRepository(db, clock),
+            threads=ThreadRepository(db, clock),
         )
 
 
@@ -42,5 +45,6 @@ __all__ = [
     "ProcessedUpdateRepository",
     "ProfileRepository",
     "Repositories",
+    "ThreadRepository",
     "UserRepository",
 ]

@@ -39,14 +39,18 @@ class OutboxRepository:
         method: str,
         params: dict[str, Any],
         priority: Priority = Priority.NOTIFICATION,
+        thread_id: int | None = None,
     ) -> int:
+        """Queue a message; `thread_id` marks a message relayed from that thread, so that a
+        reply to it, once delivered, can be routed back."""
         now = to_db(self._clock.now())
         row_id = await tx.insert(
             """
-            INSERT INTO outbox (chat_id, priority, method, params, not_before, created_at)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO outbox (chat_id, priority, method, params, not_before, created_at,
+                thread_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             """,
-            (chat_id, int(priority), method, json.dumps(params), now, now),
+            (chat_id, int(priority), method, json.dumps(params), now, now, thread_id),
         )
         tx.on_commit(self._notify)
         return row_id
@@ -116,6 +120,14 @@ class OutboxRepository:
             "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + ? WHERE id = ?",
             (to_db(not_before), error, int(count), row_id),
         )
+
+    async def thread_of(self, chat_id: int, message_id: int) -> int | None:
+        """The thread a delivered message was relayed from, if any."""
+        value = await self._db.read.fetch_value(
+            "SELECT thread_id FROM outbox WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return int(value) if value is not None else None
 
     async def get(self, row_id: int) -> OutboxMessage | None:
         row = await self._db.read.fetch_one("SELECT * FROM outbox WHERE id = ?", (row_id,))

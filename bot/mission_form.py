@@ -155,13 +155,12 @@ class LineError:
 
 def parse_form(text: str, limits: Limits) -> tuple[dict[str, Any], list[LineError]]:
     """Read `key: value` lines. A line without a known key continues the brief when it
-    follows one; otherwise it is an error. Missing required fields are errors too."""
+    follows one (blank lines too: the brief keeps its paragraphs); otherwise it is an error,
+    unless blank. Missing required fields are errors too."""
     raw: dict[str, tuple[str, str]] = {}
     errors: list[LineError] = []
     current: str | None = None
     for line in text.splitlines():
-        if not line.strip():
-            continue
         match = _KEY_LINE.match(line)
         field = FORM_KEYS.get(_fold(match[1])) if match else None
         if match and field:
@@ -170,7 +169,7 @@ def parse_form(text: str, limits: Limits) -> tuple[dict[str, Any], list[LineErro
         elif current == "brief":
             first, value = raw["brief"]
             raw["brief"] = (first, f"{value}\n{line}")
-        else:
+        elif line.strip():
             errors.append(LineError(line.strip(), Invalid("invalid.form_line")))
     values: dict[str, Any] = {}
     for field, (line, value) in raw.items():

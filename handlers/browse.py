@@ -13,7 +13,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import BrowseCb, MissionCb
+from bot.callbacks import BrowseCb, MissionCb, parse_number
 from bot.commands import Command
 from bot.context import CallboardApp, CallboardContext
 from bot.i18n import Html, Translator
@@ -167,11 +167,7 @@ async def _set_filter(update: Update, context: CallboardContext, choice: BrowseC
         stored["pay_model"] = _toggle(stored.get("pay_model"), choice.value)
     elif choice.action == "ftarget" and choice.value in tuple(Target):
         stored["target"] = _toggle(stored.get("target"), choice.value)
-    elif (
-        choice.action == "frate"
-        and choice.value.isdigit()
-        and int(choice.value) in MIN_RATE_CHOICES
-    ):
+    elif choice.action == "frate" and parse_number(choice.value) in MIN_RATE_CHOICES:
         chosen = _toggle(stored.get("min_rate_cents"), choice.value)
         stored["min_rate_cents"] = int(chosen) if chosen else None
     else:
@@ -249,11 +245,13 @@ def _accept_refusal(mission: Mission, existing: Assignment | None) -> str | None
 async def _take(
     context: CallboardContext, tx: Transaction, mission: Mission, existing: Assignment | None
 ) -> str:
-    """Start at once (a slot permitting) or apply, as the mission says."""
+    """Start at once (a slot permitting) or apply, as the mission says. Either way the pair
+    now has a thread, so the company can write to the prospector."""
     repos = context.repos
     me = context.user_account.id
     if mission.approval is Approval.AUTO and not await repos.missions.take_slot(tx, mission.id):
         return "accept.full"
+    thread = await repos.threads.open(tx, mission.id, me, mission.company_id)
     status = AssignmentStatus.APPLIED
     if existing is None:
         assignment_id = await repos.assignments.create(tx, mission.id, me, status)
@@ -268,12 +266,16 @@ async def _take(
     if mission.approval is Approval.AUTO:
         await repos.assignments.activate(tx, assignment_id, mission.rate_cents)
         return "accept.active"
-    await _ask_company(context, tx, mission, assignment_id)
+    await _ask_company(context, tx, mission, assignment_id, thread.id)
     return "accept.applied"
 
 
 async def _ask_company(
-    context: CallboardContext, tx: Transaction, mission: Mission, assignment_id: int
+    context: CallboardContext,
+    tx: Transaction,
+    mission: Mission,
+    assignment_id: int,
+    thread_id: int,
 ) -> None:
     """Queue the application for the company with Approve / Decline buttons."""
     profile = await context.repos.profiles.prospector(context.user_account.id, tx)
@@ -303,13 +305,9 @@ async def _ask_company(
             ]
         ]
     )
-    await enqueue_message(context.repos.outbox, tx, mission.company_id, text, reply_markup=markup)
-
-
-async def _not_yet(update: Update, context: CallboardContext, mission_id: int) -> None:
-    """Threads come with the negotiation feature; until then say so and change nothing."""
-    assert update.callback_query
-    await update.callback_query.answer(context.t.plain("threads.coming"), show_alert=True)
+    await enqueue_message(
+        context.repos.outbox, tx, mission.company_id, text, reply_markup=markup, thread_id=thread_id
+    )
 
 
 # --- /mymissions and leaving -------------------------------------------------------------
@@ -447,10 +445,10 @@ async def on_browse_button(update: Update, context: CallboardContext) -> None:
         await query.answer()
         await _show_filters(update, context)
         return
-    if not choice.value.isdigit():
+    number = parse_number(choice.value)
+    if number is None:
         await refuse(update, context)
         return
-    number = int(choice.value)
     if choice.action == "page":
         _state(context)["page"] = number
         await query.answer()
@@ -471,8 +469,6 @@ async def _details_button(update: Update, context: CallboardContext, mission_id:
 _BY_ID = {
     "details": _details_button,
     "accept": _accept,
-    "propose": _not_yet,
-    "ask": _not_yet,
     "leave": _confirm_leave,
     "leave_ok": _leave,
 }
@@ -507,10 +503,12 @@ async def open_deep_link(chat_id: int, payload: str, context: CallboardContext) 
 
 
 async def _send_details(chat_id: int, context: CallboardContext, mission: Mission) -> None:
-    """Details as a new message, after a link."""
+    """Details as a new message, after a link. A paused mission has no action to offer, and
+    Telegram refuses an empty keyboard, so it then comes without one."""
     text = await _details_text(context, mission)
+    markup = _details_keyboard(context.t, mission)
     await context.bot.send_message(
-        chat_id, text, reply_markup=_details_keyboard(context.t, mission)
+        chat_id, text, reply_markup=markup if markup.inline_keyboard else None
     )
 
 

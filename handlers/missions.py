@@ -10,7 +10,8 @@ from collections.abc import Callable, Coroutine
 from datetime import date
 from typing import Any, Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -21,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot import mission_form
-from bot.callbacks import BrowseCb, CallbackData, MissionCb
+from bot.callbacks import BrowseCb, CallbackData, MissionCb, ThreadCb
 from bot.commands import Command
 from bot.context import CallboardApp, CallboardContext
 from bot.i18n import Html, Translator
@@ -202,13 +203,14 @@ async def _one_message_form(update: Update, context: CallboardContext, text: str
     t = context.t
     if errors:
         lines = [
-            t("form.error_line", line=e.line, error=_error_text(t, e.error, context))
+            t("form.error_line", line=_quoted(e.line), error=_error_text(t, e.error, context))
             if e.line
             else t("form.error_missing", error=_error_text(t, e.error, context))
             for e in errors
         ]
         await context.bot.send_message(
-            chat_id_of(update), t("form.errors", count=len(errors), errors=Html("\n".join(lines)))
+            chat_id_of(update),
+            t("form.errors", count=len(errors), errors=Html("\n".join(_fitting(lines)))),
         )
         return END
     assert context.user_data is not None
@@ -216,6 +218,28 @@ async def _one_message_form(update: Update, context: CallboardContext, text: str
         "values": {field: _stored(field, value) for field, value in values.items()}
     }
     return await show_preview(chat_id_of(update), context)
+
+
+# The report of a one-message form must fit one Telegram message (4096 characters) whatever
+# was sent: each invalid line is quoted this long at most, and the list stops (with "…") once
+# it reaches the budget; the count in the heading still says how many problems there are.
+_QUOTE_CHARS = 60
+_REPORT_BUDGET = 3400
+
+
+def _quoted(line: str) -> str:
+    return line if len(line) <= _QUOTE_CHARS else line[: _QUOTE_CHARS - 1] + "…"
+
+
+def _fitting(lines: list[Html]) -> list[str]:
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        used += len(line) + 1
+        if used > _REPORT_BUDGET:
+            return [*kept, "…"]
+        kept.append(line)
+    return kept
 
 
 def _error_text(t: Translator, error: Invalid, context: CallboardContext) -> Html:
@@ -260,10 +284,17 @@ async def text_expected(update: Update, context: CallboardContext) -> object:
 
 
 async def _tapped(update: Update) -> DraftCb | None:
+    """Answer a wizard button and take its keyboard away; None for a repeated tap (a quick
+    double tap sends the same button twice: the first one already took the keyboard)."""
     query = update.callback_query
     assert query
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+        return None
     return DraftCb.unpack(query.data)
 
 
@@ -280,7 +311,8 @@ def choice_answer(field: str) -> Callback:
 
 def skip_answer(field: str) -> Callback:
     async def on_skip(update: Update, context: CallboardContext) -> object:
-        await _tapped(update)
+        if await _tapped(update) is None:
+            return None
         _draft(context)["values"][field] = None
         return await next_step(update, context, field)
 
@@ -288,7 +320,8 @@ def skip_answer(field: str) -> Callback:
 
 
 async def pick_field(update: Update, context: CallboardContext) -> object:
-    await _tapped(update)
+    if await _tapped(update) is None:
+        return None
     t = context.t
     buttons = [
         button(t.plain(f"field.{field}"), DraftCb(action="field", value=field))
@@ -430,7 +463,12 @@ def card_keyboard(t: Translator, mission: Mission, applicants: int) -> InlineKey
             else act("resume", "button.resume")
         )
         rows.append([toggle, act("edit", "button.edit"), act("close", "button.close")])
-        rows.append([act("share", "button.share")])
+        rows.append(
+            [
+                button(t.plain("button.threads"), ThreadCb(action="mission", item=mission.id)),
+                act("share", "button.share"),
+            ]
+        )
     else:
         rows.append([act("active", "button.active")])
     rows.append([button(t.plain("button.back_list"), ListCb(page=0))])
@@ -486,6 +524,12 @@ async def _people(
     """Applicants (with Approve / Decline) or active prospectors, a page at a time. Only the
     public code and profile are shown, never a Telegram identity."""
     await _answer(update)
+    await _render_people(update, context, mission, page, status)
+
+
+async def _render_people(
+    update: Update, context: CallboardContext, mission: Mission, page: int, status: AssignmentStatus
+) -> None:
     t = context.t
     total = await context.repos.assignments.count(mission.id, status)
     people = await context.repos.assignments.for_mission(
@@ -660,12 +704,30 @@ async def _decide(
             assert assignment is not None
             outcome = await _record_decision(context, tx, current, assignment, approve)
     await _answer(update, context.t.plain(outcome))
-    if (
-        update.callback_query
-        and update.callback_query.message
-        and outcome.startswith("decision.done")
-    ):
+    if not outcome.startswith("decision.done"):
+        return
+    if _on_people_screen(update):
+        # Refresh the list: it keeps its way back and the other applicants' buttons.
+        fresh = await repos.missions.get(mission.id)
+        assert fresh is not None
+        await _render_people(update, context, fresh, 0, AssignmentStatus.APPLIED)
+    elif update.callback_query and update.callback_query.message:
         await update.callback_query.edit_message_reply_markup(None)
+
+
+def _on_people_screen(update: Update) -> bool:
+    """Whether the decision was taken on the applicants screen (which leads back to the card)
+    rather than on the application's notification (which only holds the two answers)."""
+    query = update.callback_query
+    markup = query.message.reply_markup if query and isinstance(query.message, Message) else None
+    if markup is None:
+        return False
+    for row in markup.inline_keyboard:
+        for key in row:
+            data = MissionCb.unpack(key.callback_data)
+            if data is not None and data.action == "card":
+                return True
+    return False
 
 
 def _pending_application(assignment: Assignment | None, mission_id: int) -> bool:

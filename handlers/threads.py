@@ -8,7 +8,7 @@ otherwise the *current* thread, set by the *Reply* button and cleared by any com
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import BrowseCb, CallbackData
+from bot.callbacks import BrowseCb, ThreadCb
 from bot.commands import MEMBERS, Command
 from bot.context import CallboardApp, CallboardContext
 from bot.i18n import Html, Translator
@@ -62,15 +62,6 @@ _MEDIA = {
 }
 
 
-class ThreadCb(CallbackData):
-    """`item` is a thread id (reply, offer, open), an offer id (accept, counter, decline)
-    or a page (list)."""
-
-    prefix = "t"
-    action: Literal["reply", "offer", "open", "list", "accept", "counter", "decline"]
-    item: int
-
-
 # --- who and what ---------------------------------------------------------------------------
 
 
@@ -107,7 +98,7 @@ def thread_keyboard(t: Translator, thread_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def _offer_keyboard(t: Translator, offer_id: int) -> InlineKeyboardMarkup:
+def _offer_keyboard(t: Translator, offer_id: int, thread_id: int) -> InlineKeyboardMarkup:
     def act(action: Any, label: str) -> Any:
         return button(t.plain(label), ThreadCb(action=action, item=offer_id))
 
@@ -115,6 +106,7 @@ def _offer_keyboard(t: Translator, offer_id: int) -> InlineKeyboardMarkup:
         [
             [act("accept", "button.accept_offer")],
             [act("counter", "button.counter"), act("decline", "button.decline_offer")],
+            [button(t.plain("button.reply"), ThreadCb(action="reply", item=thread_id))],
         ]
     )
 
@@ -382,7 +374,7 @@ async def _send_offer(context: CallboardContext, thread: Thread, cents: int) -> 
             tx,
             recipient,
             text,
-            reply_markup=_offer_keyboard(t, offer_id),
+            reply_markup=_offer_keyboard(t, offer_id, thread.id),
             thread_id=thread.id,
         )
     return "offer.sent"
@@ -503,16 +495,19 @@ async def list_threads(update: Update, context: CallboardContext) -> None:
     await _send_list(update, context, 0)
 
 
-async def _send_list(update: Update, context: CallboardContext, page: int) -> None:
+async def _send_list(
+    update: Update, context: CallboardContext, page: int, mission: Mission | None = None
+) -> None:
     t = context.t
     me = context.user_account.id
-    total = await context.repos.threads.count_for_user(me)
+    mission_id = mission.id if mission else None
+    total = await context.repos.threads.count_for_user(me, mission_id)
     if total == 0:
         await show_screen(update, context, t("threads.none"), None)
         return
     rows = []
     for summary in await context.repos.threads.for_user(
-        me, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+        me, mission_id=mission_id, offset=page * PAGE_SIZE, limit=PAGE_SIZE
     ):
         other = (
             summary.company_name if me == summary.thread.prospector_id else summary.prospector_code
@@ -523,8 +518,20 @@ async def _send_list(update: Update, context: CallboardContext, page: int) -> No
         )
         rows.append([button(label, ThreadCb(action="open", item=summary.thread.id))])
     pages = -(-total // PAGE_SIZE)
-    rows.append(pager(t, page, pages, lambda p: ThreadCb(action="list", item=p)))
-    text = t("threads.list", page=page + 1, pages=pages)
+    if mission is None:
+        rows.append(pager(t, page, pages, lambda p: ThreadCb(action="list", item=p)))
+        text = t("threads.list", page=page + 1, pages=pages)
+    else:
+        rows.append(
+            pager(t, page, pages, lambda p: ThreadCb(action="mission", item=mission.id, page=p))
+        )
+        text = t(
+            "threads.mission_list",
+            mission_id=mission.id,
+            title=mission.title,
+            page=page + 1,
+            pages=pages,
+        )
     await show_screen(update, context, text, keyboard([row for row in rows if row]))
 
 
@@ -537,6 +544,19 @@ async def list_button(update: Update, context: CallboardContext) -> None:
         return
     await query.answer()
     await _send_list(update, context, data.item)
+
+
+async def mission_button(update: Update, context: CallboardContext) -> None:
+    """A company's mission card → that mission's threads."""
+    query = update.callback_query
+    assert query
+    data = ThreadCb.unpack(query.data)
+    mission = await context.repos.missions.get(data.item) if data else None
+    if data is None or mission is None or mission.company_id != context.user_account.id:
+        await refuse(update, context)
+        return
+    await query.answer()
+    await _send_list(update, context, data.page, mission)
 
 
 async def open_button(update: Update, context: CallboardContext) -> None:
@@ -622,6 +642,7 @@ def register(application: CallboardApp) -> None:
         CallbackQueryHandler(decide_button, pattern=ThreadCb.matching(action="decline")),
         CallbackQueryHandler(open_button, pattern=ThreadCb.matching(action="open")),
         CallbackQueryHandler(list_button, pattern=ThreadCb.matching(action="list")),
+        CallbackQueryHandler(mission_button, pattern=ThreadCb.matching(action="mission")),
         CommandHandler("threads", list_threads),
     ]
     for handler in handlers:

@@ -142,8 +142,11 @@ class Database:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield transaction
+                await self._writer.execute("COMMIT")
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                # Also after a failed COMMIT: the connection must not stay inside a
+                # transaction, or every later BEGIN would fail.
+                if self._writer.in_transaction:
+                    await self._writer.execute("ROLLBACK")
                 raise
-            await self._writer.execute("COMMIT")
         transaction.committed()

@@ -8,7 +8,6 @@ from telegram import BotCommandScopeChat
 from storage.models import Role
 from tests.harness import BotHarness, FakeUser
 
-
 EVERYONE = {"start", "profile", "help", "language", "cancel", "threads"}
 COMPANY_MENU = EVERYONE | {"newmission", "missions"}
 PROSPECTOR_MENU = EVERYONE | {"browse", "mymissions"}

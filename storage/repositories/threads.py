@@ -93,7 +93,10 @@ class ThreadRepository:
             (to_db(self._clock.now()), thread_id, reader_id),
         )
 
-    async def for_user(self, user_id: int, *, offset: int, limit: int) -> list[ThreadSummary]:
+    async def for_user(
+        self, user_id: int, *, mission_id: int | None = None, offset: int, limit: int
+    ) -> list[ThreadSummary]:
+        """The user's threads, most recently active first; only one mission's if given."""
         rows = await self._db.read.fetch_all(
             f"""
             SELECT {_THREAD}, m.title AS mission_title, p.number AS prospector_number,
@@ -104,10 +107,11 @@ class ThreadRepository:
             JOIN missions m ON m.id = t.mission_id
             JOIN prospector_profiles p ON p.user_id = t.prospector_id
             JOIN company_profiles c ON c.user_id = t.company_id
-            WHERE t.prospector_id = ? OR t.company_id = ?
+            WHERE (t.prospector_id = ? OR t.company_id = ?)
+              AND (? IS NULL OR t.mission_id = ?)
             ORDER BY t.last_message_at DESC, t.id DESC LIMIT ? OFFSET ?
             """,
-            (user_id, user_id, user_id, limit, offset),
+            (user_id, user_id, user_id, mission_id, mission_id, limit, offset),
         )
         return [
             ThreadSummary(
@@ -120,10 +124,13 @@ class ThreadRepository:
             for row in rows
         ]
 
-    async def count_for_user(self, user_id: int) -> int:
+    async def count_for_user(self, user_id: int, mission_id: int | None = None) -> int:
         value = await self._db.read.fetch_value(
-            "SELECT COUNT(*) FROM threads WHERE prospector_id = ? OR company_id = ?",
-            (user_id, user_id),
+            """
+            SELECT COUNT(*) FROM threads
+            WHERE (prospector_id = ? OR company_id = ?) AND (? IS NULL OR mission_id = ?)
+            """,
+            (user_id, user_id, mission_id, mission_id),
         )
         return int(value)
 

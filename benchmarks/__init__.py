@@ -1,0 +1,1 @@
+"""Performance measurements (scripts, not tests); see benchmarks/README.md."""

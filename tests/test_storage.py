@@ -1,0 +1,327 @@
+"""The SQLite storage (SPEC §12): migrations, transactions and the PTB persistence."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+
+import storage.migrations
+from storage.database import Database
+from storage.migrations import DatabaseTooNewError, migration_scripts
+from storage.persistence import SqlitePersistence
+from tests.fake_telegram import FakeTelegramServer
+
+ROOT = Path(__file__).parents[1]
+MIGRATIONS_DIR = Path(storage.migrations.__file__).parent
+CORE_TABLES = {
+    "users",
+    "company_profiles",
+    "prospector_profiles",
+    "processed_updates",
+    "outbox",
+    "persistence_user_data",
+    "persistence_conversations",
+}
+ADD_USER = """
+    INSERT INTO users (id, language, first_name, created_at, last_seen_at)
+    VALUES (?, 'en', ?, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')
+"""
+
+
+def migration_file_count() -> int:
+    return len(list(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")))
+
+
+def inspect(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read the file with plain sqlite3, independently of the code under test."""
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def user_version(path: Path) -> int:
+    return int(inspect(path, "PRAGMA user_version")[0][0])
+
+
+def table_names(path: Path) -> set[str]:
+    return {row[0] for row in inspect(path, "SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+@pytest.fixture
+async def db(db_path: Path) -> AsyncIterator[Database]:
+    database = Database(db_path)
+    await database.open()
+    yield database
+    await database.close()
+
+
+async def make_database_with_user(path: Path, user_id: int = 1, name: str = "Ann") -> None:
+    database = Database(path)
+    await database.open()
+    try:
+        async with database.transaction() as tx:
+            await tx.execute(ADD_USER, (user_id, name))
+    finally:
+        await database.close()
+
+
+# ----------------------------------------------------------------------------- migrations
+
+
+async def test_open_creates_folder_file_and_current_schema(tmp_path: Path) -> None:
+    path = tmp_path / "not" / "yet" / "there.sqlite3"
+    database = Database(path)
+    await database.open()
+    try:
+        assert path.is_file()
+        version = await database.read.fetch_value("PRAGMA user_version")
+        assert version == migration_file_count() == len(migration_scripts())
+        assert await database.read.fetch_value("PRAGMA journal_mode") == "wal"
+        assert await database.read.fetch_value("PRAGMA foreign_keys") == 1
+        async with database.transaction() as tx:
+            assert await tx.fetch_value("PRAGMA foreign_keys") == 1  # the writer too
+            assert await tx.fetch_value("PRAGMA busy_timeout") > 0
+        # Foreign keys are enforced, not just declared.
+        with pytest.raises(sqlite3.IntegrityError):
+            async with database.transaction() as tx:
+                await tx.execute(
+                    "INSERT INTO company_profiles (user_id, name, sector, created_at, updated_at)"
+                    " VALUES (404, 'Ghost', 'retail', 'x', 'x')"
+                )
+    finally:
+        await database.close()
+    assert table_names(path) >= CORE_TABLES
+    assert inspect(path, "PRAGMA journal_mode") == [("wal",)]  # persisted in the file
+
+
+async def test_reopening_an_up_to_date_database_applies_nothing_and_keeps_data(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await make_database_with_user(db_path, 1, "Ann")
+    version = user_version(db_path)
+    scripts_run: list[str] = []
+    executescript = aiosqlite.Connection.executescript
+
+    async def spy(self: aiosqlite.Connection, sql_script: str) -> Any:
+        scripts_run.append(sql_script)
+        return await executescript(self, sql_script)
+
+    monkeypatch.setattr(aiosqlite.Connection, "executescript", spy)
+
+    database = Database(db_path)
+    await database.open()
+    try:
+        assert scripts_run == []
+        assert await database.read.fetch_value("PRAGMA user_version") == version
+        assert await database.read.fetch_value("SELECT first_name FROM users WHERE id = 1") == "Ann"
+    finally:
+        await database.close()
+
+
+async def test_newer_database_is_refused_and_left_untouched(db_path: Path) -> None:
+    await make_database_with_user(db_path, 1, "Ann")
+    with contextlib.closing(sqlite3.connect(db_path)) as connection:
+        connection.execute("PRAGMA user_version = 99")
+    known = len(migration_scripts())
+    tables = table_names(db_path)
+
+    database = Database(db_path)
+    with pytest.raises(DatabaseTooNewError) as refused:
+        await database.open()
+
+    message = str(refused.value)
+    assert re.search(r"\b99\b", message), message
+    assert re.search(rf"\b{known}\b", message), message
+    assert not database.is_open
+    assert user_version(db_path) == 99
+    assert table_names(db_path) == tables
+    assert inspect(db_path, "SELECT id, first_name FROM users") == [(1, "Ann")]
+
+
+def test_bot_process_refuses_a_newer_database_in_one_line(tmp_path: Path) -> None:
+    db_path = tmp_path / "data" / "newer.sqlite3"
+    asyncio.run(make_database_with_user(db_path, 1, "Ann"))
+    with contextlib.closing(sqlite3.connect(db_path)) as connection:
+        connection.execute("PRAGMA user_version = 99")
+
+    with FakeTelegramServer() as server:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("BOT_", "DATABASE_", "TELEGRAM_", "WEBHOOK_"))
+        }
+        env.update(
+            BOT_TOKEN="123456:TEST-TOKEN",
+            # Absolute, so the run cannot touch a data/ folder under the working directory.
+            DATABASE_PATH=str(db_path),
+            TELEGRAM_BASE_URL=server.base_url,
+            TELEGRAM_BASE_FILE_URL=server.base_file_url,
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "bot"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "DATABASE_PATH" in lines[0]
+    assert "99" in lines[0]
+    assert "Traceback" not in result.stderr
+    assert user_version(db_path) == 99
+    assert inspect(db_path, "SELECT id, first_name FROM users") == [(1, "Ann")]
+
+
+async def test_failing_migration_keeps_the_previous_version(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await make_database_with_user(db_path, 1, "Ann")
+    scripts = migration_scripts()
+    current = len(scripts)
+    broken = """
+        CREATE TABLE half_done (x INTEGER);
+        INSERT INTO half_done VALUES (1);
+        ALTER TABLE users ADD COLUMN nickname TEXT;
+        INSERT INTO no_such_table VALUES (1);
+        CREATE TABLE never_reached (x INTEGER);
+    """
+    monkeypatch.setattr(
+        storage.migrations, "migration_scripts", lambda: [*scripts, (current + 1, broken)]
+    )
+
+    database = Database(db_path)
+    with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+        await database.open()
+
+    assert not database.is_open
+    assert user_version(db_path) == current
+    tables = table_names(db_path)
+    assert "half_done" not in tables and "never_reached" not in tables
+    columns = {row[1] for row in inspect(db_path, "PRAGMA table_info(users)")}
+    assert "nickname" not in columns
+    assert inspect(db_path, "SELECT id, first_name FROM users") == [(1, "Ann")]
+
+    # Nothing was left half-applied: the real migrations still open the file as before.
+    monkeypatch.undo()
+    await make_database_with_user(db_path, 2, "Bob")
+    assert user_version(db_path) == current
+
+
+# ----------------------------------------------------------------------------- transactions
+
+
+async def test_transaction_commits_on_success(db: Database) -> None:
+    async with db.transaction() as tx:
+        await tx.execute(ADD_USER, (1, "Ann"))
+        await tx.execute(ADD_USER, (2, "Bob"))
+    assert await db.read.fetch_value("SELECT COUNT(*) FROM users") == 2
+
+
+async def test_transaction_rolls_back_on_exception(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="halfway"):
+        async with db.transaction() as tx:
+            await tx.execute(ADD_USER, (1, "Ann"))
+            assert await tx.fetch_value("SELECT COUNT(*) FROM users") == 1
+            raise RuntimeError("halfway")
+    assert await db.read.fetch_value("SELECT COUNT(*) FROM users") == 0
+
+    # A failing statement rolls back the statements before it, too.
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as tx:
+            await tx.execute(ADD_USER, (2, "Bob"))
+            await tx.execute(ADD_USER, (2, "Bob again"))
+    assert await db.read.fetch_value("SELECT COUNT(*) FROM users") == 0
+
+    # The writer is usable again afterwards.
+    async with db.transaction() as tx:
+        await tx.execute(ADD_USER, (3, "Cid"))
+    assert await db.read.fetch_value("SELECT COUNT(*) FROM users") == 1
+
+
+async def test_on_commit_runs_only_after_a_commit(db: Database) -> None:
+    events: list[str] = []
+
+    async with db.transaction() as tx:
+        await tx.execute(ADD_USER, (1, "Ann"))
+        tx.on_commit(lambda: events.append("committed"))
+        assert events == []  # not while the transaction is open
+    assert events == ["committed"]
+
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await tx.execute(ADD_USER, (2, "Bob"))
+            tx.on_commit(lambda: events.append("rolled back"))
+            raise RuntimeError("abort")
+    assert events == ["committed"]
+
+
+async def test_concurrent_transactions_are_serialised(db: Database) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)")
+        await tx.execute("INSERT INTO counter VALUES (1, 0)")
+
+    async def increment(times: int) -> None:
+        for _ in range(times):
+            async with db.transaction() as tx:
+                value = await tx.fetch_value("SELECT value FROM counter WHERE id = 1")
+                await asyncio.sleep(0)  # let the other task run between read and write
+                await tx.execute("UPDATE counter SET value = ? WHERE id = 1", (value + 1,))
+
+    await asyncio.gather(increment(50), increment(50))
+    assert await db.read.fetch_value("SELECT value FROM counter WHERE id = 1") == 100
+
+
+async def test_reads_do_not_see_an_open_transactions_changes(db: Database) -> None:
+    count = "SELECT COUNT(*) FROM users"
+    async with db.transaction() as tx:
+        await tx.execute(ADD_USER, (1, "Ann"))
+        assert await tx.fetch_value(count) == 1
+        assert await db.read.fetch_value(count) == 0
+    assert await db.read.fetch_value(count) == 1
+
+
+# ----------------------------------------------------------------------------- persistence
+
+
+async def test_persistence_survives_a_fresh_database_object(db_path: Path) -> None:
+    first_db = Database(db_path)
+    first = SqlitePersistence(first_db)
+    assert await first.get_user_data() == {}  # opens the database on first use
+    await first.update_user_data(7, {"draft": {"title": "Calls", "rate": 1250}, "step": 2})
+    await first.update_user_data(8, {"language": "fr"})
+    await first.update_conversation("new_mission", (7, 7), "TITLE")
+    await first.update_conversation("new_mission", (8, 8), 3)
+    await first.update_conversation("new_mission", (8, 8), 4)  # overwrites
+    await first.update_conversation("onboarding", (7, 7), "ROLE")
+    await first.update_conversation("onboarding", (7, 7), None)  # conversation ended
+    await first_db.close()
+
+    second_db = Database(db_path)
+    second = SqlitePersistence(second_db)
+    try:
+        assert await second.get_user_data() == {
+            7: {"draft": {"title": "Calls", "rate": 1250}, "step": 2},
+            8: {"language": "fr"},
+        }
+        assert await second.get_conversations("new_mission") == {(7, 7): "TITLE", (8, 8): 4}
+        assert await second.get_conversations("onboarding") == {}
+
+        await second.update_conversation("new_mission", (7, 7), None)
+        assert await second.get_conversations("new_mission") == {(8, 8): 4}
+    finally:
+        await second_db.close()

@@ -604,11 +604,19 @@ async def _move(
         moved = await context.repos.missions.set_status(
             tx, mission.id, allowed_from=allowed_from, to=to
         )
-    if not moved:
+    await _show_change(update, context, mission.id, moved, f"mission.now.{to}")
+
+
+async def _show_change(
+    update: Update, context: CallboardContext, mission_id: int, changed: bool, notice: str
+) -> None:
+    """After a status change: the notice and the fresh card, or a refusal if nothing
+    changed (a stale button)."""
+    if not changed:
         await refuse(update, context)
         return
-    await _answer(update, context.t.plain(f"mission.now.{to}"))
-    fresh = await context.repos.missions.get(mission.id)
+    await _answer(update, context.t.plain(notice))
+    fresh = await context.repos.missions.get(mission_id)
     assert fresh is not None
     await _render_card(update, context, fresh)
 
@@ -641,13 +649,7 @@ async def _close(update: Update, context: CallboardContext, mission: Mission, ar
 async def _close_ok(update: Update, context: CallboardContext, mission: Mission, arg: int) -> None:
     async with context.db.transaction() as tx:
         closed = await close_mission(context, tx, mission, reason="company")
-    if not closed:
-        await refuse(update, context)
-        return
-    await _answer(update, context.t.plain("mission.now.closed"))
-    fresh = await context.repos.missions.get(mission.id)
-    assert fresh is not None
-    await _render_card(update, context, fresh)
+    await _show_change(update, context, mission.id, closed, "mission.now.closed")
 
 
 async def _edit(update: Update, context: CallboardContext, mission: Mission, arg: int) -> None:

@@ -209,14 +209,22 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def reply_button(update: Update, context: CallboardContext) -> None:
-    query = update.callback_query
-    assert query
-    data = ThreadCb.unpack(query.data)
+async def _tapped_thread(update: Update, context: CallboardContext) -> Thread | None:
+    """The thread a tapped button names, if the user is one of its sides; else say no."""
+    assert update.callback_query
+    data = ThreadCb.unpack(update.callback_query.data)
     thread = await member_thread(context, data.item) if data else None
     if thread is None:
         await refuse(update, context)
+    return thread
+
+
+async def reply_button(update: Update, context: CallboardContext) -> None:
+    thread = await _tapped_thread(update, context)
+    if thread is None:
         return
+    query = update.callback_query
+    assert query
     assert context.user_data is not None
     context.user_data[CURRENT_THREAD] = thread.id
     await query.answer()
@@ -231,12 +239,8 @@ async def reply_button(update: Update, context: CallboardContext) -> None:
 
 async def offer_button(update: Update, context: CallboardContext) -> object:
     """*Make an offer* under a thread message: ask the amount."""
-    query = update.callback_query
-    assert query
-    data = ThreadCb.unpack(query.data)
-    thread = await member_thread(context, data.item) if data else None
+    thread = await _tapped_thread(update, context)
     if thread is None:
-        await refuse(update, context)
         return END
     return await _ask_amount(update, context, thread)
 
@@ -561,13 +565,11 @@ async def mission_button(update: Update, context: CallboardContext) -> None:
 
 async def open_button(update: Update, context: CallboardContext) -> None:
     """The last messages of a thread, oldest first; they are now read."""
+    thread = await _tapped_thread(update, context)
+    if thread is None:
+        return
     query = update.callback_query
     assert query
-    data = ThreadCb.unpack(query.data)
-    thread = await member_thread(context, data.item) if data else None
-    if thread is None:
-        await refuse(update, context)
-        return
     await query.answer()
     me = context.user_account.id
     t = context.t

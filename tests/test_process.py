@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +120,59 @@ def test_env_file_is_read(tmp_path: Path, server: FakeTelegramServer) -> None:
     result = run_bot(env, tmp_path)
     assert result.returncode == 2
     assert "QUIET_HOURS" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def post_update(port: int, update: dict[str, object], secret: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/telegram", json.dumps(update).encode(), headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except urllib.error.URLError:
+        return 0  # not listening yet
+
+
+def test_webhook_mode_checks_the_secret(tmp_path: Path, server: FakeTelegramServer) -> None:
+    port = free_port()
+    env = bot_env(
+        tmp_path, server, PYTHONPATH=str(ROOT), WEBHOOK_URL="https://bot.example.com/telegram",
+        WEBHOOK_SECRET="s3cret", WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port),
+    )  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"], env=env, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    api = server.api
+    try:
+        wait_for(lambda: any(method == "setWebhook" for method, _ in api.calls))
+        [params] = [params for method, params in api.calls if method == "setWebhook"]
+        assert params["url"] == "https://bot.example.com/telegram"
+        assert params["secret_token"] == "s3cret"
+        api.add_user(78, "Bob", language_code="en")
+        api.user_sends_text(78, "/start")
+        [update] = api.take_updates()
+
+        wait_for(lambda: post_update(port, update, "wrong") == 403)
+        assert api.last_bot_message(78) is None
+        assert post_update(port, update, "s3cret") == 200
+        wait_for(lambda: api.last_bot_message(78) is not None)
+        message = api.last_bot_message(78)
+        assert message is not None and "Welcome to Callboard" in (message.text or "")
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr

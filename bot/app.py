@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import warnings
 
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
     ContextTypes,
     Defaults,
+    TypeHandler,
 )
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
@@ -22,6 +24,7 @@ from bot.i18n import Catalogs
 from bot.outbox import OutboxDispatcher, OutboxOptions
 from bot.processor import PerUserUpdateProcessor
 from bot.settings import Settings
+from bot.wizards import Wizard, one_wizard_at_a_time
 from handlers import browse, common, missions, onboarding, threads
 from storage.clock import Clock, SystemClock
 from storage.database import Database
@@ -114,5 +117,10 @@ def build_application(
         feature.register(application)
     threads.register_relay(application)
     common.register_fallbacks(application)
+    wizards = [handler for handler in application.handlers[0] if isinstance(handler, Wizard)]
+    application.add_handler(
+        TypeHandler(Update, one_wizard_at_a_time(wizards, threads.DIVERSIONS)),
+        group=guards.WIZARD_GROUP,
+    )
     application.add_error_handler(on_error)
     return application

@@ -25,6 +25,8 @@ _LOGGER = logging.getLogger(__name__)
 DEDUPE_GROUP = -40
 FLOOD_GROUP = -35
 ACCOUNT_GROUP = -30
+# After the account is known, before features (see bot.wizards).
+WIZARD_GROUP = -25
 
 BAN_NOTICE_EVERY = timedelta(days=1)
 
@@ -74,6 +76,9 @@ def make_flood_check(
         verdict = guard.check(user.id, time.monotonic())
         if verdict == "ok":
             return
+        if update.callback_query:
+            # Stop the button's spinner; ignored updates get no other answer.
+            await update.callback_query.answer()
         if verdict == "warn" and update.effective_chat:
             t = context.services.catalogs.for_code(user.language_code)
             await context.bot.send_message(update.effective_chat.id, t("guard.flood"))

@@ -5,6 +5,7 @@ acts twice."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.context import CallboardApp, CallboardContext
 from bot.lifecycle import close_mission
@@ -13,6 +14,7 @@ from bot.notifications import notify
 _LOGGER = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+UPDATE_MEMORY = timedelta(days=2)
 
 
 async def close_missions_past_deadline(context: CallboardContext) -> int:
@@ -31,8 +33,15 @@ async def close_missions_past_deadline(context: CallboardContext) -> int:
     return closed
 
 
+async def forget_old_updates(context: CallboardContext) -> None:
+    """Telegram redelivers an update within a day at most; older ids need not be kept."""
+    async with context.db.transaction() as tx:
+        await context.repos.updates.forget_before(tx, context.clock.now() - UPDATE_MEMORY)
+
+
 async def minute_tick(context: CallboardContext) -> None:
     await close_missions_past_deadline(context)
+    await forget_old_updates(context)
 
 
 def schedule(application: CallboardApp) -> None:

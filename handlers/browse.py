@@ -18,7 +18,7 @@ from bot.commands import Command
 from bot.context import CallboardApp, CallboardContext
 from bot.i18n import Html, Translator
 from bot.keyboards import button, keyboard
-from bot.notifications import notify
+from bot.notifications import notify, translator_for
 from bot.outbox import enqueue_message
 from bot.views import browse_row, mission_details
 from handlers.missions import show_card
@@ -182,9 +182,11 @@ async def _set_filter(update: Update, context: CallboardContext, choice: BrowseC
 
 async def _details(update: Update, context: CallboardContext, mission_id: int) -> None:
     mission = await context.repos.missions.get(mission_id)
-    if mission is None or mission.status is MissionStatus.DRAFT:
+    if mission is None:
         await refuse(update, context, "deep_link.mission_unknown_short")
         return
+    assert update.callback_query
+    await update.callback_query.answer()
     markup = _details_keyboard(context.t, mission, back_to_page=int(_state(context)["page"]))
     await show_screen(update, context, await _details_text(context, mission), markup)
 
@@ -280,8 +282,7 @@ async def _ask_company(
     """Queue the application for the company with Approve / Decline buttons."""
     profile = await context.repos.profiles.prospector(context.user_account.id, tx)
     assert profile is not None
-    company = await context.repos.users.get(mission.company_id, tx)
-    t = context.translator(company.language if company else context.settings.default_language)
+    t = await translator_for(context, tx, mission.company_id)
     text = t(
         "notify.application",
         code=profile.code,
@@ -369,6 +370,8 @@ async def _confirm_leave(update: Update, context: CallboardContext, assignment_i
     if assignment is None or mission is None:
         await refuse(update, context)
         return
+    assert update.callback_query
+    await update.callback_query.answer()
     t = context.t
     markup = keyboard(
         [
@@ -460,14 +463,8 @@ async def on_browse_button(update: Update, context: CallboardContext) -> None:
         await _BY_ID[choice.action](update, context, number)
 
 
-async def _details_button(update: Update, context: CallboardContext, mission_id: int) -> None:
-    assert update.callback_query
-    await update.callback_query.answer()
-    await _details(update, context, mission_id)
-
-
 _BY_ID = {
-    "details": _details_button,
+    "details": _details,
     "accept": _accept,
     "leave": _confirm_leave,
     "leave_ok": _leave,
@@ -482,7 +479,7 @@ async def open_deep_link(chat_id: int, payload: str, context: CallboardContext) 
         return
     mission_id = int(match[1])
     mission = await context.repos.missions.get(mission_id)
-    if mission is None or mission.status is MissionStatus.DRAFT:
+    if mission is None:
         await context.bot.send_message(
             chat_id, context.t("deep_link.mission_unknown", mission_id=mission_id)
         )

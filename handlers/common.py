@@ -13,6 +13,7 @@ from bot.commands import ALWAYS, MEMBERS, Command, visible_commands
 from bot.context import CallboardApp, CallboardContext
 from bot.i18n import LANGUAGES, Html
 from bot.keyboards import button, keyboard
+from handlers.screens import show_screen
 
 COMMANDS = (
     Command("help", ALWAYS),
@@ -95,7 +96,7 @@ async def set_language(update: Update, context: CallboardContext) -> None:
         update={"language": choice.language, "language_chosen": True}
     )
     await query.answer()
-    await query.edit_message_text(context.t("language.set"))
+    await show_screen(update, context, context.t("language.set"), None)
     if context.account.role:
         await context.services.publish_menu(context.bot, context.account)
 

@@ -11,14 +11,12 @@ from datetime import date
 from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot import mission_form
@@ -33,7 +31,15 @@ from bot.notifications import notify
 from bot.outbox import enqueue_message
 from bot.validation import Invalid
 from bot.views import company_card, fields_card
-from handlers.screens import chat_id_of, pager, refuse, show_screen
+from bot.wizards import ANSWER_OTHER, ANSWER_TEXT, Wizard
+from handlers.screens import (
+    chat_id_of,
+    close_keyboard,
+    pager,
+    refuse,
+    show_screen,
+    text_expected,
+)
 from storage.database import Transaction
 from storage.models import (
     Approval,
@@ -56,8 +62,8 @@ COMMANDS = (
 PAGE_SIZE = 5
 END = ConversationHandler.END
 PREVIEW = "preview"
+SCREEN = "mission_screen"
 LIVE_EDIT = "live_edit"
-_TEXT_FIELDS = ("title", "brief", "rate_cents", "slots", "result_cap", "deadline")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "pay_model": tuple(PayModel),
     "target": tuple(Target),
@@ -94,6 +100,7 @@ def _draft(context: CallboardContext) -> dict[str, Any]:
 def _clear(context: CallboardContext) -> None:
     assert context.user_data is not None
     context.user_data.pop("mission", None)
+    context.user_data.pop(SCREEN, None)
 
 
 def _is_company(context: CallboardContext) -> bool:
@@ -133,6 +140,20 @@ def _label_group(field: str) -> str:
     return {"pay_model": "pay", "target": "target", "approval": "approval"}[field]
 
 
+def _remember_screen(context: CallboardContext, message: Message) -> None:
+    """Only the newest wizard message's buttons act: an older preview or question (of this
+    draft or an abandoned one) must not publish or change the current draft."""
+    assert context.user_data is not None
+    context.user_data[SCREEN] = message.message_id
+
+
+def _is_current_screen(update: Update, context: CallboardContext) -> bool:
+    query = update.callback_query
+    assert query and context.user_data is not None
+    message = query.message
+    return message is not None and message.message_id == context.user_data.get(SCREEN)
+
+
 async def ask_field(field: str, chat_id: int, context: CallboardContext, lead: str = "") -> None:
     t = context.t
     markup = None
@@ -146,7 +167,7 @@ async def ask_field(field: str, chat_id: int, context: CallboardContext, lead: s
         max=t.money(context.settings.max_rate),
     )
     text = f"{lead}\n\n{question}" if lead else question
-    await context.bot.send_message(chat_id, text, reply_markup=markup)
+    _remember_screen(context, await context.bot.send_message(chat_id, text, reply_markup=markup))
 
 
 def draft_fields(context: CallboardContext) -> MissionFields:
@@ -166,9 +187,10 @@ async def show_preview(chat_id: int, context: CallboardContext, lead: str = "") 
         ]
     )
     text = t("mission.preview_title", card=card)
-    await context.bot.send_message(
+    sent = await context.bot.send_message(
         chat_id, f"{lead}\n\n{text}" if lead else text, reply_markup=markup
     )
+    _remember_screen(context, sent)
     return PREVIEW
 
 
@@ -278,29 +300,20 @@ def buttons_expected(field: str) -> Callback:
     return on_other
 
 
-async def text_expected(update: Update, context: CallboardContext) -> object:
-    await context.bot.send_message(chat_id_of(update), context.t("wizard.text_expected"))
-    return None
-
-
-async def _tapped(update: Update) -> DraftCb | None:
-    """Answer a wizard button and take its keyboard away; None for a repeated tap (a quick
-    double tap sends the same button twice: the first one already took the keyboard)."""
+async def _tapped(update: Update, context: CallboardContext) -> DraftCb | None:
+    """The wizard button tapped, acted on once and only from the newest wizard message;
+    None (after saying so for an old message) otherwise."""
     query = update.callback_query
     assert query
-    await query.answer()
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
+    if not _is_current_screen(update, context):
+        await refuse(update, context)
         return None
-    return DraftCb.unpack(query.data)
+    return DraftCb.unpack(query.data) if await close_keyboard(update) else None
 
 
 def choice_answer(field: str) -> Callback:
     async def on_choice(update: Update, context: CallboardContext) -> object:
-        choice = await _tapped(update)
+        choice = await _tapped(update, context)
         if choice is None or choice.value not in _CHOICES[field]:
             return None
         _draft(context)["values"][field] = choice.value
@@ -311,7 +324,7 @@ def choice_answer(field: str) -> Callback:
 
 def skip_answer(field: str) -> Callback:
     async def on_skip(update: Update, context: CallboardContext) -> object:
-        if await _tapped(update) is None:
+        if await _tapped(update, context) is None:
             return None
         _draft(context)["values"][field] = None
         return await next_step(update, context, field)
@@ -320,21 +333,22 @@ def skip_answer(field: str) -> Callback:
 
 
 async def pick_field(update: Update, context: CallboardContext) -> object:
-    if await _tapped(update) is None:
+    if await _tapped(update, context) is None:
         return None
     t = context.t
     buttons = [
         button(t.plain(f"field.{field}"), DraftCb(action="field", value=field))
         for field in mission_form.FIELDS
     ]
-    await context.bot.send_message(
+    sent = await context.bot.send_message(
         chat_id_of(update), t("mission.pick_field"), reply_markup=keyboard(in_rows(buttons, 2))
     )
+    _remember_screen(context, sent)
     return PREVIEW
 
 
 async def edit_draft_field(update: Update, context: CallboardContext) -> object:
-    choice = await _tapped(update)
+    choice = await _tapped(update, context)
     if choice is None or choice.value not in mission_form.FIELDS:
         return None
     _draft(context)["back_to_preview"] = True
@@ -343,15 +357,16 @@ async def edit_draft_field(update: Update, context: CallboardContext) -> object:
 
 
 async def cancel_draft(update: Update, context: CallboardContext) -> object:
-    if update.callback_query:
-        await _tapped(update)
+    if update.callback_query and await _tapped(update, context) is None:
+        return None
     _clear(context)
     await context.bot.send_message(chat_id_of(update), context.t("mission.cancelled"))
     return END
 
 
 async def publish(update: Update, context: CallboardContext) -> object:
-    await _tapped(update)
+    if await _tapped(update, context) is None:
+        return None
     if not _is_company(context):
         return END
     fields = draft_fields(context)
@@ -501,10 +516,11 @@ async def on_card_action(update: Update, context: CallboardContext) -> None:
     assert query
     choice = MissionCb.unpack(query.data)
     mission = await own_mission(context, choice.mission_id) if choice else None
-    if choice is None or mission is None:
+    # "field" buttons belong to the edit wizard; one reaching here is from a stale screen.
+    handler = _CARD_ACTIONS.get(choice.action) if choice else None
+    if choice is None or mission is None or handler is None:
         await refuse(update, context)
         return
-    handler = _CARD_ACTIONS[choice.action]
     await handler(update, context, mission, choice.arg)
 
 
@@ -826,7 +842,7 @@ async def live_edit_text(update: Update, context: CallboardContext) -> object:
 
 
 async def live_edit_skip(update: Update, context: CallboardContext) -> object:
-    choice = await _tapped(update)
+    choice = await _tapped(update, context)
     if choice is None or choice.value != _live_edit(context)["field"]:
         return None
     return await _apply_live_edit(update, context, None)
@@ -871,8 +887,7 @@ async def cancel(update: Update, context: CallboardContext) -> object:
 
 
 def _field_handlers(field: str) -> list[BaseHandler[Update, CallboardContext, object]]:
-    text_only = filters.TEXT & ~filters.COMMAND
-    other_input = ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    text_only, other_input = ANSWER_TEXT, ANSWER_OTHER
     if field in _CHOICES:
         return [
             CallbackQueryHandler(choice_answer(field), pattern=DraftCb.matching(action="choice")),
@@ -889,7 +904,6 @@ def _field_handlers(field: str) -> list[BaseHandler[Update, CallboardContext, ob
 
 
 def register(application: CallboardApp) -> None:
-    text_only = filters.TEXT & ~filters.COMMAND
     states: dict[object, list[BaseHandler[Update, CallboardContext, object]]] = {
         field: _field_handlers(field) for field in mission_form.FIELDS
     }
@@ -900,20 +914,19 @@ def register(application: CallboardApp) -> None:
         CallbackQueryHandler(cancel_draft, pattern=DraftCb.matching(action="cancel")),
     ]
     states[LIVE_EDIT] = [
-        MessageHandler(text_only, live_edit_text),
+        MessageHandler(ANSWER_TEXT, live_edit_text),
         CallbackQueryHandler(live_edit_skip, pattern=DraftCb.matching(action="skip")),
-        MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, text_expected),
+        MessageHandler(ANSWER_OTHER, text_expected),
     ]
-    wizard = ConversationHandler(
+    wizard = Wizard(
         entry_points=[
             CommandHandler("newmission", new_mission),
             CallbackQueryHandler(start_live_edit, pattern=MissionCb.matching(action="field")),
         ],
         states=states,
         fallbacks=[CommandHandler("cancel", cancel)],
-        allow_reentry=True,
         name="mission",
-        persistent=True,
+        draft_keys=("mission", "mission_edit", SCREEN),
     )
     application.add_handler(wizard)
     application.add_handler(CommandHandler("missions", list_missions))

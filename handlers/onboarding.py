@@ -18,7 +18,6 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot import validation
@@ -26,8 +25,10 @@ from bot.callbacks import CallbackData
 from bot.commands import ALWAYS, MEMBERS, Command
 from bot.context import CallboardApp, CallboardContext
 from bot.keyboards import button, in_rows, keyboard
+from bot.wizards import ANSWER_OTHER, ANSWER_TEXT, Wizard
 from handlers.browse import open_deep_link
 from handlers.common import HomeCb, send_home
+from handlers.screens import chat_id_of, close_keyboard, text_expected
 from storage.database import Transaction
 from storage.models import CompanyProfile, ProspectorProfile, Role
 
@@ -94,11 +95,6 @@ def _draft(context: CallboardContext) -> dict[str, Any]:
 def _clear(context: CallboardContext) -> None:
     assert context.user_data is not None
     context.user_data.pop("wizard", None)
-
-
-def _chat_id(update: Update) -> int:
-    assert update.effective_chat
-    return update.effective_chat.id
 
 
 # --- asking each step -------------------------------------------------------------------
@@ -173,7 +169,7 @@ async def ask(step: str, chat_id: int, context: CallboardContext, lead: str = ""
 
 async def advance(update: Update, context: CallboardContext, step: str) -> object:
     """The step's value is in the draft: save it (editing) or ask the next step."""
-    chat_id = _chat_id(update)
+    chat_id = chat_id_of(update)
     wizard = _wizard(context)
     if wizard["mode"] == "edit":
         async with context.db.transaction() as tx:
@@ -191,7 +187,7 @@ async def advance(update: Update, context: CallboardContext, step: str) -> objec
 
 
 async def _finish_onboarding(update: Update, context: CallboardContext) -> object:
-    chat_id = _chat_id(update)
+    chat_id = chat_id_of(update)
     role = Role(_wizard(context)["role"])
     account = context.user_account
     async with context.db.transaction() as tx:
@@ -246,7 +242,7 @@ async def _save_profile(context: CallboardContext, role: Role, tx: Transaction) 
 
 async def start(update: Update, context: CallboardContext) -> object:
     account = context.user_account
-    chat_id = _chat_id(update)
+    chat_id = chat_id_of(update)
     payload = context.args[0] if context.args else None
     if payload is not None and not _DEEP_LINK.match(payload):
         payload = None
@@ -279,7 +275,7 @@ async def edit_field(update: Update, context: CallboardContext) -> object:
         "role": account.role.value,
         "data": await _current_values(context, account.role),
     }
-    await ask(step, _chat_id(update), context)
+    await ask(step, chat_id_of(update), context)
     return step
 
 
@@ -305,7 +301,7 @@ async def cancel(update: Update, context: CallboardContext) -> object:
     onboarding = _wizard(context)["mode"] == "onboarding"
     _clear(context)
     key = "cancel.onboarding" if onboarding else "cancel.done"
-    await context.bot.send_message(_chat_id(update), context.t(key))
+    await context.bot.send_message(chat_id_of(update), context.t(key))
     return END
 
 
@@ -341,19 +337,16 @@ def text_answer(step: str) -> Callback:
 
 def buttons_expected(step: str) -> Callback:
     async def on_other(update: Update, context: CallboardContext) -> object:
-        await ask(step, _chat_id(update), context, lead=context.t("wizard.use_buttons"))
+        await ask(step, chat_id_of(update), context, lead=context.t("wizard.use_buttons"))
         return None
 
     return on_other
 
 
 async def _close_keyboard(update: Update) -> WizardCb | None:
-    """Answer the tap and take the keyboard away so it cannot be tapped twice."""
-    query = update.callback_query
-    assert query
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    return WizardCb.unpack(query.data)
+    """The wizard button tapped, acted on once."""
+    assert update.callback_query
+    return WizardCb.unpack(update.callback_query.data) if await close_keyboard(update) else None
 
 
 async def on_role(update: Update, context: CallboardContext) -> object:
@@ -361,11 +354,11 @@ async def on_role(update: Update, context: CallboardContext) -> object:
     if choice is None or choice.value not in (Role.COMPANY, Role.PROSPECTOR):
         return None
     if context.user_account.role is not None:
-        await context.bot.send_message(_chat_id(update), context.t("onboarding.already_done"))
+        await context.bot.send_message(chat_id_of(update), context.t("onboarding.already_done"))
         return END
     _wizard(context).update(role=choice.value, data={})
     first = FLOW[Role(choice.value)][0]
-    await ask(first, _chat_id(update), context)
+    await ask(first, chat_id_of(update), context)
     return first
 
 
@@ -373,7 +366,7 @@ async def on_sector(update: Update, context: CallboardContext) -> object:
     choice = await _close_keyboard(update)
     assert choice
     if choice.value == "other":
-        await ask(SECTOR_OTHER, _chat_id(update), context)
+        await ask(SECTOR_OTHER, chat_id_of(update), context)
         return SECTOR_OTHER
     if choice.value not in validation.SECTORS:
         return None
@@ -446,7 +439,7 @@ async def on_done(update: Update, context: CallboardContext) -> object:
 async def show_profile(update: Update, context: CallboardContext) -> None:
     if update.callback_query:
         await update.callback_query.answer()
-    chat_id = _chat_id(update)
+    chat_id = chat_id_of(update)
     account = context.user_account
     t = context.t
     if account.role is None:
@@ -496,8 +489,7 @@ async def show_profile_command(update: Update, context: CallboardContext) -> Non
 
 
 def _step_handlers(step: str) -> list[BaseHandler[Update, CallboardContext, object]]:
-    text_only = filters.TEXT & ~filters.COMMAND
-    other_input = ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    text_only, other_input = ANSWER_TEXT, ANSWER_OTHER
     if step in _TEXT_STEPS:
         handlers: list[BaseHandler[Update, CallboardContext, object]] = [
             MessageHandler(text_only, text_answer(step)),
@@ -524,12 +516,6 @@ def _step_handlers(step: str) -> list[BaseHandler[Update, CallboardContext, obje
     return handlers
 
 
-async def text_expected(update: Update, context: CallboardContext) -> object:
-    """A photo or sticker where text is expected: say so and stay on the step."""
-    await context.bot.send_message(_chat_id(update), context.t("wizard.text_expected"))
-    return None
-
-
 def register(application: CallboardApp) -> None:
     steps = (
         ROLE,
@@ -544,16 +530,15 @@ def register(application: CallboardApp) -> None:
         BIO,
         NOTIFY,
     )
-    wizard = ConversationHandler(
+    wizard = Wizard(
         entry_points=[
             CommandHandler("start", start),
             CallbackQueryHandler(edit_field, pattern=ProfileCb.matches),
         ],
         states={step: _step_handlers(step) for step in steps},
         fallbacks=[CommandHandler("cancel", cancel)],
-        allow_reentry=True,
         name="profile",
-        persistent=True,
+        draft_keys=("wizard",),
     )
     application.add_handler(wizard)
     application.add_handler(CommandHandler("profile", show_profile_command))

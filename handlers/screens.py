@@ -38,6 +38,27 @@ def pager(
     return row
 
 
+async def close_keyboard(update: Update) -> bool:
+    """Answer a tapped button and take its keyboard away, so it acts once. False for a
+    repeated tap: a quick double tap sends the button twice, and the first took it away."""
+    query = update.callback_query
+    assert query
+    await query.answer()
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+        return False
+    return True
+
+
+async def text_expected(update: Update, context: CallboardContext) -> object:
+    """A photo or sticker where a wizard expects text: say so and stay on the step."""
+    await context.bot.send_message(chat_id_of(update), context.t("wizard.text_expected"))
+    return None
+
+
 async def show_screen(
     update: Update, context: CallboardContext, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:

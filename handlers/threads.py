@@ -21,13 +21,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import BrowseCb, ThreadCb
+from bot.callbacks import BrowseCb, ThreadCb, parse_number
 from bot.commands import MEMBERS, Command
 from bot.context import CallboardApp, CallboardContext
 from bot.i18n import Html, Translator
 from bot.keyboards import button, keyboard
 from bot.money import parse_amount
+from bot.notifications import translator_for
 from bot.outbox import enqueue_message, enqueue_send
+from bot.wizards import ANSWER_TEXT, Wizard
 from handlers.screens import chat_id_of, pager, refuse, show_screen
 from storage.database import Transaction
 from storage.models import (
@@ -111,13 +113,6 @@ def _offer_keyboard(t: Translator, offer_id: int, thread_id: int) -> InlineKeybo
     )
 
 
-async def _recipient_translator(
-    context: CallboardContext, user_id: int, tx: Transaction
-) -> Translator:
-    user = await context.repos.users.get(user_id, tx)
-    return context.translator(user.language if user else context.settings.default_language)
-
-
 # --- relaying -------------------------------------------------------------------------------
 
 
@@ -141,7 +136,7 @@ async def relay(update: Update, context: CallboardContext) -> None:
     recipient = thread.other_side(me)
     async with context.db.transaction() as tx:
         await context.repos.threads.add_message(tx, thread.id, me, kind, body=body, file_id=file_id)
-        t = await _recipient_translator(context, recipient, tx)
+        t = await translator_for(context, tx, recipient)
         header = await header_for(context, thread, recipient, t)
         await _queue_relay(context, tx, thread, recipient, t, header, kind, file_id, body)
     other = await header_for(context, thread, me, context.t)
@@ -285,9 +280,8 @@ async def _open_from_mission(update: Update, context: CallboardContext) -> Threa
     query = update.callback_query
     assert query
     data = BrowseCb.unpack(query.data)
-    mission = (
-        await context.repos.missions.get(int(data.value)) if data and data.value.isdigit() else None
-    )
+    mission_id = parse_number(data.value) if data else None
+    mission = await context.repos.missions.get(mission_id) if mission_id is not None else None
     if context.user_account.role is not Role.PROSPECTOR or mission is None:
         await refuse(update, context)
         return None
@@ -366,7 +360,7 @@ async def _send_offer(context: CallboardContext, thread: Thread, cents: int) -> 
             )
         offer_id = await repos.threads.make_offer(tx, thread.id, me, cents)
         await repos.threads.add_message(tx, thread.id, me, MessageKind.OFFER, offer_id=offer_id)
-        t = await _recipient_translator(context, recipient, tx)
+        t = await translator_for(context, tx, recipient)
         text = t(
             "offer.received",
             header=await header_for(context, thread, recipient, t),
@@ -470,7 +464,7 @@ async def _tell_other_side(
     context: CallboardContext, tx: Transaction, thread: Thread, key: str, cents: int
 ) -> None:
     recipient = thread.other_side(context.user_account.id)
-    t = await _recipient_translator(context, recipient, tx)
+    t = await translator_for(context, tx, recipient)
     header = await header_for(context, thread, recipient, t)
     await enqueue_message(
         context.repos.outbox,
@@ -622,24 +616,29 @@ def _clip_html(body: Html) -> Html:
 # --- registration -----------------------------------------------------------------------------
 
 
+# Buttons that turn the user to a thread: they end any wizard left half-way.
+DIVERSIONS = (
+    CallbackQueryHandler(ask_from_mission, pattern=BrowseCb.matching(action="ask")),
+    CallbackQueryHandler(reply_button, pattern=ThreadCb.matching(action="reply")),
+)
+
+
 def register(application: CallboardApp) -> None:
     application.add_handler(TypeHandler(Update, clear_current_thread), group=CLEAR_CURRENT_GROUP)
-    offers = ConversationHandler(
+    offers = Wizard(
         entry_points=[
             CallbackQueryHandler(offer_button, pattern=ThreadCb.matching(action="offer")),
             CallbackQueryHandler(counter_button, pattern=ThreadCb.matching(action="counter")),
             CallbackQueryHandler(propose_from_mission, pattern=BrowseCb.matching(action="propose")),
         ],
-        states={AMOUNT: [MessageHandler(filters.TEXT & ~filters.COMMAND, amount_text)]},
+        states={AMOUNT: [MessageHandler(ANSWER_TEXT, amount_text)]},
         fallbacks=[CommandHandler("cancel", cancel_offer)],
-        allow_reentry=True,
         name="offer",
-        persistent=True,
+        draft_keys=("offer_thread",),
     )
     handlers: list[BaseHandler[Update, CallboardContext, Any]] = [
         offers,
-        CallbackQueryHandler(ask_from_mission, pattern=BrowseCb.matching(action="ask")),
-        CallbackQueryHandler(reply_button, pattern=ThreadCb.matching(action="reply")),
+        *DIVERSIONS,
         CallbackQueryHandler(decide_button, pattern=ThreadCb.matching(action="accept")),
         CallbackQueryHandler(decide_button, pattern=ThreadCb.matching(action="decline")),
         CallbackQueryHandler(open_button, pattern=ThreadCb.matching(action="open")),

@@ -105,7 +105,9 @@ class Approval(StrEnum):
 
 
 class MissionStatus(StrEnum):
-    DRAFT = "draft"
+    """A mission being written lives in the company's wizard until published; a stored
+    mission is open, paused or closed."""
+
     OPEN = "open"
     PAUSED = "paused"
     CLOSED = "closed"

@@ -1,6 +1,10 @@
 """PTB persistence in the application's database, so a half-finished wizard survives a
 restart. Only user_data and conversation states are kept: wizards store their drafts in
-user_data, and bot/chat data are not used."""
+user_data, and bot/chat data are not used.
+
+PTB writes changes every `update_interval` (1 s here) and at shutdown, so a crash (not a
+stop) can lose the last second of wizard input; the changes a wizard makes to missions,
+profiles and the outbox are committed at once, in their own transactions."""
 
 from __future__ import annotations
 
@@ -103,4 +107,5 @@ class SqlitePersistence(BasePersistence[UserData, dict[str, Any], dict[str, Any]
         """Bot data is not stored."""
 
     async def flush(self) -> None:
-        """Every update is written at once; nothing is buffered."""
+        """Nothing is buffered here: PTB hands over changes every `update_interval` seconds
+        (and once more at shutdown), and each is written as it comes."""

@@ -143,14 +143,19 @@ class FakeUser:
     async def tap(self, label: str) -> None:
         """Tap the newest visible button whose label is `label` (or contains it)."""
         message, data = self.find_button(label)
-        self.fake.user_taps(self.id, message.message_id, data)
+        await self._tap(message.message_id, data, forged=False)
+
+    async def _tap(self, message_id: int, data: str, *, forged: bool) -> None:
+        """Every tap must be answered once, or the user's button keeps spinning."""
+        answered = len(self.fake.callback_answers(self.id))
+        self.fake.user_taps(self.id, message_id, data, forged=forged)
         await self.harness.deliver()
+        now = len(self.fake.callback_answers(self.id))
+        assert now == answered + 1, f"tap on {data!r} answered {now - answered} times"
 
     async def tap_forged(self, callback_data: str, message_id: int | None = None) -> None:
         """Send callback data the bot never offered, as a modified client could."""
-        target = message_id or self.messages[-1].message_id
-        self.fake.user_taps(self.id, target, callback_data, forged=True)
-        await self.harness.deliver()
+        await self._tap(message_id or self.messages[-1].message_id, callback_data, forged=True)
 
     def find_button(self, label: str) -> tuple[FakeMessage, str]:
         for message in reversed(self.fake.bot_messages(self.id)):

@@ -42,4 +42,29 @@ async def test_one_user_in_order_others_alongside() -> None:
     release_slow.set()
     await asyncio.gather(first, second)
     assert log[3:] == ["end alice-1", "start alice-2", "end alice-2"]
-    assert not processor._queues, "locks of idle users are dropped"
+    assert processor.users_waiting == 0, "locks of idle users are dropped"
+
+
+async def test_a_burst_from_one_user_does_not_hold_up_another() -> None:
+    fake = FakeTelegram()
+    processor = PerUserUpdateProcessor(max_concurrent_updates=4)
+    release = asyncio.Event()
+    done: list[str] = []
+
+    async def slow() -> None:
+        await release.wait()
+        done.append("burst")
+
+    async def quick() -> None:
+        done.append("other")
+
+    burst = [
+        asyncio.create_task(processor.process_update(update_from(fake, 1, f"m{i}"), slow()))
+        for i in range(20)
+    ]
+    await asyncio.sleep(0)
+    await processor.process_update(update_from(fake, 2, "hi"), quick())
+    assert done == ["other"]
+    release.set()
+    await asyncio.gather(*burst)
+    assert done.count("burst") == 20

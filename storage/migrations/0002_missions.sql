@@ -12,7 +12,7 @@ CREATE TABLE missions (
     deadline       TEXT,                            -- last day, YYYY-MM-DD in TIMEZONE
     target         TEXT NOT NULL CHECK (target IN ('b2b', 'b2c')),
     approval       TEXT NOT NULL CHECK (approval IN ('auto', 'manual')),
-    status         TEXT NOT NULL CHECK (status IN ('draft', 'open', 'paused', 'closed')),
+    status         TEXT NOT NULL CHECK (status IN ('open', 'paused', 'closed')),
     active_count   INTEGER NOT NULL DEFAULT 0,      -- active assignments, kept in step
     created_at     TEXT NOT NULL,
     published_at   TEXT,

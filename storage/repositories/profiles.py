@@ -39,12 +39,6 @@ class ProfileRepository:
         )
         return prospector_from_row(row) if row else None
 
-    async def prospector_by_number(self, number: int) -> ProspectorProfile | None:
-        row = await self._db.read.fetch_one(
-            "SELECT user_id FROM prospector_profiles WHERE number = ?", (number,)
-        )
-        return await self.prospector(int(row["user_id"])) if row else None
-
     async def save_company(self, tx: Transaction, profile: CompanyProfile) -> None:
         now = to_db(self._clock.now())
         await tx.execute(

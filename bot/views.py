@@ -33,6 +33,12 @@ def fields_card(t: Translator, fields: MissionFields) -> Html:
     )
 
 
+def mission_label(t: Translator, mission: Mission) -> str:
+    """A button naming a mission; long titles are cut to keep the button readable."""
+    title = mission.title if len(mission.title) <= 40 else mission.title[:39] + "…"
+    return t.plain("button.mission", mission_id=mission.id, title=title)
+
+
 def browse_row(t: Translator, mission: Mission) -> Html:
     return t(
         "browse.row",

@@ -20,7 +20,7 @@ from bot.i18n import Html, Translator
 from bot.keyboards import button, keyboard
 from bot.notifications import notify, translator_for
 from bot.outbox import enqueue_message
-from bot.views import browse_row, mission_details
+from bot.views import browse_row, mission_details, mission_label
 from handlers.missions import show_card
 from handlers.screens import chat_id_of, pager, refuse, show_screen
 from storage.database import Transaction
@@ -86,8 +86,7 @@ async def _send_page(update: Update, context: CallboardContext) -> None:
     )
     missions, has_next = found[:PAGE_SIZE], len(found) > PAGE_SIZE
     rows: list[list[InlineKeyboardButton]] = [
-        [button(f"🔎 #{m.id} · {m.title[:40]}", BrowseCb(action="details", value=str(m.id)))]
-        for m in missions
+        [button(mission_label(t, m), BrowseCb(action="details", value=str(m.id)))] for m in missions
     ]
     rows.append(pager(t, page, page + 2 if has_next else page + 1, _page_button))
     rows.append([button(t.plain("button.filters"), BrowseCb(action="filters", value="-"))])
@@ -344,7 +343,10 @@ async def _send_mine(update: Update, context: CallboardContext, page: int) -> No
         )
         rows.append(
             [
-                button(f"🔎 #{mission.id}", BrowseCb(action="details", value=str(mission.id))),
+                button(
+                    t.plain("button.mission_short", mission_id=mission.id),
+                    BrowseCb(action="details", value=str(mission.id)),
+                ),
                 button(t.plain("button.leave"), BrowseCb(action="leave", value=str(assignment.id))),
             ]
         )

@@ -30,7 +30,7 @@ from bot.mission_form import Limits
 from bot.notifications import notify
 from bot.outbox import enqueue_message
 from bot.validation import Invalid
-from bot.views import company_card, fields_card
+from bot.views import company_card, fields_card, mission_label
 from bot.wizards import ANSWER_OTHER, ANSWER_TEXT, Wizard
 from handlers.screens import (
     chat_id_of,
@@ -453,7 +453,7 @@ async def _send_list(update: Update, context: CallboardContext, page: int) -> No
     buttons = [
         [
             button(
-                f"#{s.mission.id} · {s.mission.title[:40]}",
+                mission_label(t, s.mission),
                 MissionCb(action="card", mission_id=s.mission.id),
             )
         ]

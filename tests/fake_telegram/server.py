@@ -118,7 +118,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            # The bot stopped while its long poll was open, as a real client may.
+            return
 
 
 def _parse_multipart(body: bytes, boundary: str) -> tuple[dict[str, str], dict[str, bytes]]:

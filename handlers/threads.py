@@ -242,14 +242,10 @@ async def offer_button(update: Update, context: CallboardContext) -> object:
 
 async def counter_button(update: Update, context: CallboardContext) -> object:
     """*Counter* under an offer: only the latest pending one, and not one's own."""
-    query = update.callback_query
-    assert query
-    data = ThreadCb.unpack(query.data)
-    offer = await context.repos.threads.offer(data.item) if data else None
-    thread = await member_thread(context, offer.thread_id) if offer else None
-    if offer is None or thread is None or offer.author_id == context.user_account.id:
-        await refuse(update, context)
+    tapped = await _tapped_offer(update, context)
+    if tapped is None:
         return END
+    offer, thread = tapped
     if offer.status is not OfferStatus.PENDING:
         await refuse(update, context, f"offer.is_{offer.status.value}")
         return END
@@ -378,22 +374,28 @@ async def _send_offer(context: CallboardContext, thread: Thread, cents: int) -> 
     return "offer.sent"
 
 
+async def _tapped_offer(update: Update, context: CallboardContext) -> tuple[Offer, Thread] | None:
+    """The offer a tapped button names, if the user is the side it was made to; else say no."""
+    assert update.callback_query
+    data = ThreadCb.unpack(update.callback_query.data)
+    offer = await context.repos.threads.offer(data.item) if data else None
+    thread = await member_thread(context, offer.thread_id) if offer else None
+    if offer is None or thread is None or offer.author_id == context.user_account.id:
+        await refuse(update, context)
+        return None
+    return offer, thread
+
+
 async def decide_button(update: Update, context: CallboardContext) -> None:
     """*Accept* or *Decline* under an offer."""
     query = update.callback_query
     assert query
-    data = ThreadCb.unpack(query.data)
-    offer = await context.repos.threads.offer(data.item) if data else None
-    thread = await member_thread(context, offer.thread_id) if offer else None
-    if (
-        data is None
-        or offer is None
-        or thread is None
-        or offer.author_id == context.user_account.id
-    ):
-        await refuse(update, context)
+    tapped = await _tapped_offer(update, context)
+    if tapped is None:
         return
-    accept = data.action == "accept"
+    offer, thread = tapped
+    data = ThreadCb.unpack(query.data)
+    accept = data is not None and data.action == "accept"
     async with context.db.transaction() as tx:
         outcome = await (
             _accept(context, tx, thread, offer) if accept else _decline(context, tx, thread, offer)

@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from storage.clock import ManualClock
 from tests.fake_telegram import FakeTelegram
 from tests.harness import BotHarness, make_settings
+from tests.helpers import START, running_bot
 
 
 @pytest.fixture
@@ -20,7 +22,20 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def bot(fake: FakeTelegram, db_path: Path) -> AsyncIterator[BotHarness]:
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def bot(
+    request: pytest.FixtureRequest, fake: FakeTelegram, db_path: Path, clock: ManualClock
+) -> AsyncIterator[BotHarness]:
+    """The bot on the real clock; in modules marked `frozen_clock`, on `clock`, which only
+    the test moves (and without the minute tick, which such tests run themselves)."""
+    if request.node.get_closest_marker("frozen_clock"):
+        async with running_bot(fake, db_path, clock) as harness:
+            yield harness
+        return
     harness = BotHarness(make_settings(db_path, fake.token, admin_ids="999"), fake)
     await harness.start()
     yield harness

@@ -4,18 +4,14 @@ slots), /mymissions and leaving. The bot runs on a ManualClock moved by the test
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from storage.clock import ManualClock
-from tests.fake_telegram import FakeTelegram
 from tests.harness import BotHarness, FakeUser
 from tests.helpers import (
     STALE,
-    START,
     assignments,
     button_labels,
     mission_row,
@@ -24,21 +20,11 @@ from tests.helpers import (
     onboard_prospectors,
     outbox_texts,
     post_mission,
-    running_bot,
     snapshot,
     tap_data,
 )
 
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegram, db_path: Path, clock: ManualClock) -> AsyncIterator[BotHarness]:
-    async with running_bot(fake, db_path, clock) as harness:
-        yield harness
+pytestmark = pytest.mark.frozen_clock
 
 
 def listed(user: FakeUser) -> list[int]:

@@ -7,9 +7,7 @@ The bot runs on a ManualClock set to 2026-03-10 10:00 in Paris, so "today" is fi
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,11 +15,9 @@ from bot import jobs
 from bot.context import CallboardContext
 from storage.clock import ManualClock
 from storage.models import Priority
-from tests.fake_telegram import FakeTelegram
 from tests.harness import BotHarness
 from tests.helpers import (
     STALE,
-    START,
     answer_stays,
     assignments,
     button_labels,
@@ -32,22 +28,12 @@ from tests.helpers import (
     outbox_texts,
     post_mission,
     rows,
-    running_bot,
     snapshot,
     spaced,
     tap_data,
 )
 
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegram, db_path: Path, clock: ManualClock) -> AsyncIterator[BotHarness]:
-    async with running_bot(fake, db_path, clock) as harness:
-        yield harness
+pytestmark = pytest.mark.frozen_clock
 
 
 async def all_missions(bot: BotHarness) -> list[dict[str, object]]:

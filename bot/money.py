@@ -6,30 +6,35 @@ import re
 
 from babel.numbers import format_currency
 
-# Optional currency sign on either side, digits with optional thousands separators
-# (space, narrow/no-break space, apostrophe), then at most one decimal separator.
-_AMOUNT = re.compile(
-    r"^\s*(?:€|eur\b)?\s*(?P<int>\d{1,3}(?:[ \u00a0\u202f']\d{3})+|\d+)"
-    r"(?:[.,](?P<dec>\d+))?\s*(?:€|eur)?\s*$",
-    re.IGNORECASE,
+_CURRENCY = re.compile(
+    r"^\s*(?:€|eur\b)?\s*(?P<number>[\d \u00a0\u202f'.,]+?)\s*(?:€|eur)?\s*$", re.IGNORECASE
 )
+_GROUPED = re.compile(r"^\d{1,3}(?:(?P<sep>[ \u00a0\u202f'.,])\d{3})(?:(?P=sep)\d{3})*$")
 
 
 def parse_amount(text: str) -> int | None:
     """Cents for a positive amount with at most two decimals, else None.
 
-    Accepts `12,50`, `12.50`, `12,50 €`, `€12.50`, `1 000`. A comma or dot followed by
-    exactly three digits is ambiguous (thousands or decimals), so we read it as decimals
-    and reject it as having too many, rather than guess.
+    Accepts `12,50`, `12.50`, `12,50 €`, `€12.50`, `1 000`, `1,500.00`, `1.500,00`. The
+    decimal separator is the last `.` or `,` when followed by one or two digits. A lone
+    separator followed by exactly three digits (`1,500`) could be thousands or decimals,
+    so it is refused rather than guessed.
     """
-    match = _AMOUNT.match(text)
+    match = _CURRENCY.match(text)
     if not match:
         return None
-    integer = int(re.sub(r"\D", "", match["int"]))
-    decimals = match["dec"] or ""
-    if len(decimals) > 2:
+    number = match["number"]
+    integer, decimals = number, ""
+    decimal_match = re.search(r"[.,](\d{1,2})$", number)
+    if decimal_match:
+        integer, decimals = number[: decimal_match.start()], decimal_match[1]
+    if not (integer.isdigit() or _GROUPED.match(integer)):
         return None
-    cents = integer * 100 + int(decimals.ljust(2, "0") or 0)
+    if decimal_match and decimal_match[0][0] in integer:
+        return None  # the same mark cannot separate both thousands and decimals
+    if not decimal_match and len(re.findall(r"[.,]", integer)) == 1:
+        return None  # `1,500` or `12,505`: thousands or too many decimals, unknowable
+    cents = int(re.sub(r"\D", "", integer)) * 100 + int(decimals.ljust(2, "0") or 0)
     return cents if cents > 0 else None
 
 

@@ -17,8 +17,9 @@ from telegram.ext import BaseHandler, ConversationHandler, filters
 from bot.callbacks import ThreadCb
 from bot.context import CallboardContext
 
-# Commands that leave a running wizard alone: help is read-only, cancel is the wizard's own.
-KEEPS_WIZARDS = frozenset({"help", "cancel"})
+# Commands that leave a running wizard alone: help is read-only, language only changes how
+# the next questions are worded, cancel is the wizard's own.
+KEEPS_WIZARDS = frozenset({"help", "language", "cancel"})
 
 
 class _ReplyToThread(filters.MessageFilter):
@@ -83,7 +84,7 @@ def _turns_elsewhere(
     update: Update, wizards: Sequence[Wizard], diversions: Sequence[BaseHandler[Update, Any, Any]]
 ) -> bool:
     message = update.message
-    if message is not None and message.text and message.text.startswith("/"):
+    if message is not None and message.text and filters.COMMAND.check_update(update):
         command = message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
         return command not in KEEPS_WIZARDS
     if update.callback_query is None:

@@ -13,7 +13,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import BrowseCb, MissionCb, parse_number
+from bot.callbacks import BrowseCb, MissionCb, ThreadCb, parse_number
 from bot.commands import Command
 from bot.context import CallboardApp, CallboardContext
 from bot.i18n import Html, Translator
@@ -21,8 +21,9 @@ from bot.keyboards import button, keyboard
 from bot.notifications import notify, translator_for
 from bot.outbox import enqueue_message
 from bot.views import browse_row, mission_details, mission_label
+from handlers.common import HomeCb
 from handlers.missions import show_card
-from handlers.screens import chat_id_of, pager, refuse, show_screen
+from handlers.screens import chat_id_of, pager, refuse, role_refusal, show_screen
 from storage.database import Transaction
 from storage.models import (
     Approval,
@@ -72,8 +73,10 @@ def _is_prospector(context: CallboardContext) -> bool:
 
 async def browse(update: Update, context: CallboardContext) -> None:
     if not _is_prospector(context):
-        await refuse(update, context, "browse.prospectors_only")
+        await refuse(update, context, role_refusal(context, "browse.prospectors_only"))
         return
+    if update.callback_query:
+        await update.callback_query.answer()
     _state(context)["page"] = 0
     await _send_page(update, context)
 
@@ -91,8 +94,9 @@ async def _send_page(update: Update, context: CallboardContext) -> None:
     rows.append(pager(t, page, page + 2 if has_next else page + 1, _page_button))
     rows.append([button(t.plain("button.filters"), BrowseCb(action="filters", value="-"))])
     body = Html("\n\n".join(browse_row(t, m) for m in missions)) if missions else None
+    filtered = _filters(context) != BrowseFilters()
     text = t(
-        "browse.page" if body else "browse.empty",
+        "browse.page" if body else "browse.empty" if filtered else "browse.none_open",
         page=page + 1,
         filters=_filters_summary(t, _filters(context)),
         rows=body or "",
@@ -186,7 +190,7 @@ async def _details(update: Update, context: CallboardContext, mission_id: int) -
         return
     assert update.callback_query
     await update.callback_query.answer()
-    markup = _details_keyboard(context.t, mission, back_to_page=int(_state(context)["page"]))
+    markup = await _details_keyboard(context, mission, back_to_page=int(_state(context)["page"]))
     await show_screen(update, context, await _details_text(context, mission), markup)
 
 
@@ -195,19 +199,39 @@ async def _details_text(context: CallboardContext, mission: Mission) -> Html:
     return mission_details(context.t, mission, company.name if company else "—")
 
 
-def _details_keyboard(
-    t: Translator, mission: Mission, back_to_page: int | None = None
+async def _details_keyboard(
+    context: CallboardContext, mission: Mission, back_to_page: int | None = None
 ) -> InlineKeyboardMarkup:
-    def act(action: Any, label: str) -> InlineKeyboardButton:
-        return button(t.plain(label), BrowseCb(action=action, value=str(mission.id)))
+    """What the prospector can do: take the mission, or — once on it — talk and leave."""
+    t = context.t
+    me = context.user_account.id
+    assignment = await context.repos.assignments.find(mission.id, me)
+    thread = await context.repos.threads.find(mission.id, me)
+
+    def act(action: Any, label: str, value: int = mission.id) -> InlineKeyboardButton:
+        return button(t.plain(label), BrowseCb(action=action, value=str(value)))
 
     rows = []
-    if mission.status is MissionStatus.OPEN:
+    taken = assignment is not None and assignment.status in (
+        AssignmentStatus.ACTIVE,
+        AssignmentStatus.APPLIED,
+    )
+    if taken and assignment is not None:
+        if thread is not None:
+            rows.append(
+                [button(t.plain("button.open_thread"), ThreadCb(action="open", item=thread.id))]
+            )
+        rows.append([act("leave", "button.leave", assignment.id), _back_to_mine(t)])
+    elif mission.status is MissionStatus.OPEN:
         rows.append([act("accept", "button.accept")])
         rows.append([act("propose", "button.propose"), act("ask", "button.ask")])
-    if back_to_page is not None:
+    if back_to_page is not None and not taken:
         rows.append([button(t.plain("button.back_list"), _page_button(back_to_page))])
     return keyboard(rows)
+
+
+def _back_to_mine(t: Translator) -> InlineKeyboardButton:
+    return button(t.plain("button.back_mine"), _mine_button(0))
 
 
 async def _accept(update: Update, context: CallboardContext, mission_id: int) -> None:
@@ -253,22 +277,29 @@ async def _take(
     if mission.approval is Approval.AUTO and not await repos.missions.take_slot(tx, mission.id):
         return "accept.full"
     thread = await repos.threads.open(tx, mission.id, me, mission.company_id)
-    status = AssignmentStatus.APPLIED
     if existing is None:
-        assignment_id = await repos.assignments.create(tx, mission.id, me, status)
+        assignment_id = await repos.assignments.create(
+            tx, mission.id, me, AssignmentStatus.APPLIED, mission.rate_cents
+        )
     else:
         assignment_id = existing.id
-        if existing.status is AssignmentStatus.LEFT:
-            await repos.assignments.reopen(tx, assignment_id, status)
-        else:
-            await repos.assignments.set_status(
-                tx, assignment_id, allowed_from=(AssignmentStatus.NEGOTIATING,), to=status
-            )
+        await repos.assignments.apply(tx, assignment_id, mission.rate_cents)
     if mission.approval is Approval.AUTO:
         await repos.assignments.activate(tx, assignment_id, mission.rate_cents)
+        await _tell_company_started(context, tx, mission)
         return "accept.active"
     await _ask_company(context, tx, mission, assignment_id, thread.id)
     return "accept.applied"
+
+
+async def _tell_company_started(
+    context: CallboardContext, tx: Transaction, mission: Mission
+) -> None:
+    profile = await context.repos.profiles.prospector(context.user_account.id, tx)
+    assert profile is not None
+    await notify(context, tx, mission.company_id, "notify.started", code=profile.code,
+                 mission_id=mission.id, title=mission.title,
+                 rate=lambda t: t.money(mission.rate_cents))  # fmt: skip
 
 
 async def _ask_company(
@@ -315,8 +346,10 @@ async def _ask_company(
 
 async def my_missions(update: Update, context: CallboardContext) -> None:
     if not _is_prospector(context):
-        await refuse(update, context, "browse.prospectors_only")
+        await refuse(update, context, role_refusal(context, "browse.prospectors_only"))
         return
+    if update.callback_query:
+        await update.callback_query.answer()
     await _send_mine(update, context, 0)
 
 
@@ -416,13 +449,14 @@ async def _tell_company_left(
     mission = await context.repos.missions.get(assignment.mission_id, tx)
     profile = await context.repos.profiles.prospector(assignment.prospector_id, tx)
     assert mission is not None and profile is not None
-    if assignment.status is AssignmentStatus.ACTIVE:
+    was_active = assignment.status is AssignmentStatus.ACTIVE
+    if was_active:
         await context.repos.missions.free_slot(tx, mission.id)
     await notify(
         context,
         tx,
         mission.company_id,
-        "notify.left",
+        "notify.left" if was_active else "notify.withdrew",
         code=profile.code,
         mission_id=mission.id,
         title=mission.title,
@@ -505,7 +539,7 @@ async def _send_details(chat_id: int, context: CallboardContext, mission: Missio
     """Details as a new message, after a link. A paused mission has no action to offer, and
     Telegram refuses an empty keyboard, so it then comes without one."""
     text = await _details_text(context, mission)
-    markup = _details_keyboard(context.t, mission)
+    markup = await _details_keyboard(context, mission)
     await context.bot.send_message(
         chat_id, text, reply_markup=markup if markup.inline_keyboard else None
     )
@@ -514,4 +548,8 @@ async def _send_details(chat_id: int, context: CallboardContext, mission: Missio
 def register(application: CallboardApp) -> None:
     application.add_handler(CommandHandler("browse", browse))
     application.add_handler(CommandHandler("mymissions", my_missions))
+    application.add_handler(CallbackQueryHandler(browse, pattern=HomeCb.matching(action="browse")))
+    application.add_handler(
+        CallbackQueryHandler(my_missions, pattern=HomeCb.matching(action="mine"))
+    )
     application.add_handler(CallbackQueryHandler(on_browse_button, pattern=BrowseCb.matches))

@@ -14,6 +14,7 @@ from bot.context import CallboardApp, CallboardContext
 from bot.i18n import LANGUAGES, Html
 from bot.keyboards import button, keyboard
 from handlers.screens import show_screen
+from storage.models import Role
 
 COMMANDS = (
     Command("help", ALWAYS),
@@ -24,7 +25,7 @@ COMMANDS = (
 
 class HomeCb(CallbackData):
     prefix = "h"
-    action: Literal["help", "language", "profile"]
+    action: Literal["help", "language", "profile", "newmission", "missions", "browse", "mine"]
 
 
 class LanguageCb(CallbackData):
@@ -47,15 +48,30 @@ async def send_home(chat_id: int, context: CallboardContext) -> None:
     t = context.t
     account = context.user_account
     key = f"home.{account.role.value}" if account.role else "home.newcomer"
-    markup = keyboard(
+    rows = [
         [
-            [
-                button(t.plain("button.profile"), HomeCb(action="profile")),
-                button(t.plain("button.language"), HomeCb(action="language")),
-            ],
-            [button(t.plain("button.help"), HomeCb(action="help"))],
+            button(t.plain("button.profile"), HomeCb(action="profile")),
+            button(t.plain("button.language"), HomeCb(action="language")),
+            button(t.plain("button.help"), HomeCb(action="help")),
         ]
-    )
+    ]
+    if account.role is Role.COMPANY:
+        rows.insert(
+            0,
+            [
+                button(t.plain("button.home_newmission"), HomeCb(action="newmission")),
+                button(t.plain("button.home_missions"), HomeCb(action="missions")),
+            ],
+        )
+    elif account.role is Role.PROSPECTOR:
+        rows.insert(
+            0,
+            [
+                button(t.plain("button.home_browse"), HomeCb(action="browse")),
+                button(t.plain("button.home_mine"), HomeCb(action="mine")),
+            ],
+        )
+    markup = keyboard(rows)
     await context.bot.send_message(
         chat_id, t(key, commands=command_list(context)), reply_markup=markup
     )

@@ -7,7 +7,7 @@ Every button re-reads the mission and checks that it belongs to the company tapp
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -32,11 +32,13 @@ from bot.outbox import enqueue_message
 from bot.validation import Invalid
 from bot.views import company_card, fields_card, mission_label
 from bot.wizards import ANSWER_OTHER, ANSWER_TEXT, Wizard
+from handlers.common import HomeCb
 from handlers.screens import (
     chat_id_of,
     close_keyboard,
     pager,
     refuse,
+    role_refusal,
     show_screen,
     text_expected,
 )
@@ -160,7 +162,7 @@ async def ask_field(field: str, chat_id: int, context: CallboardContext, lead: s
     if field in _CHOICES:
         markup = _choice_keyboard(t, field)
     elif field in mission_form.OPTIONAL:
-        markup = keyboard([[button(t.plain("button.skip"), DraftCb(action="skip", value=field))]])
+        markup = _skip_keyboard(context, field)
     question = t(
         f"ask.mission.{field}",
         min=t.money(context.settings.min_rate),
@@ -168,6 +170,11 @@ async def ask_field(field: str, chat_id: int, context: CallboardContext, lead: s
     )
     text = f"{lead}\n\n{question}" if lead else question
     _remember_screen(context, await context.bot.send_message(chat_id, text, reply_markup=markup))
+
+
+def _skip_keyboard(context: CallboardContext, field: str) -> InlineKeyboardMarkup:
+    skip = DraftCb(action="skip", value=field)
+    return keyboard([[button(context.t.plain("button.skip"), skip)]])
 
 
 def draft_fields(context: CallboardContext) -> MissionFields:
@@ -207,13 +214,16 @@ async def next_step(update: Update, context: CallboardContext, field: str) -> ob
 
 
 async def new_mission(update: Update, context: CallboardContext) -> object:
+    """`/newmission` (guided, or the one-message form) or the home screen's button."""
     if not _is_company(context):
-        await refuse(update, context, "missions.companies_only")
+        await refuse(update, context, role_refusal(context, "missions.companies_only"))
         return END
-    assert update.message and update.message.text is not None
-    _, _, rest = update.message.text.partition("\n")
-    if rest.strip():
-        return await _one_message_form(update, context, rest)
+    if update.callback_query:
+        await update.callback_query.answer()
+    elif update.message and update.message.text:
+        _, _, rest = update.message.text.partition("\n")
+        if rest.strip():
+            return await _one_message_form(update, context, rest)
     assert context.user_data is not None
     context.user_data["mission"] = {"values": {}}
     await ask_field("title", chat_id_of(update), context, lead=context.t("mission.wizard_intro"))
@@ -268,10 +278,12 @@ def _error_text(t: Translator, error: Invalid, context: CallboardContext) -> Htm
     values = dict(error.values)
     if "field" in values:
         values["field"] = t.plain(f"field.{values['field']}")
+    example = limits(context).today + timedelta(days=30)
     return t(
         error.key,
         min=t.money(context.settings.min_rate),
         max=t.money(context.settings.max_rate),
+        example=example.strftime("%d/%m/%Y" if t.language == "fr" else "%Y-%m-%d"),
         **{k: v for k, v in values.items() if k not in ("min", "max")},
     )
 
@@ -284,7 +296,13 @@ def text_answer(field: str) -> Callback:
         try:
             value = parse(update.message.text, limits(context))
         except Invalid as exc:
-            await update.message.reply_text(_error_text(context.t, exc, context))
+            # An optional step's error carries its Skip button, so the way out is in view.
+            markup = _skip_keyboard(context, field) if field in mission_form.OPTIONAL else None
+            sent = await update.message.reply_text(
+                _error_text(context.t, exc, context), reply_markup=markup
+            )
+            if markup is not None:
+                _remember_screen(context, sent)
             return None
         _draft(context)["values"][field] = _stored(field, value)
         return await next_step(update, context, field)
@@ -414,8 +432,10 @@ async def _alert_prospectors(
 
 async def list_missions(update: Update, context: CallboardContext) -> None:
     if not _is_company(context):
-        await refuse(update, context, "missions.companies_only")
+        await refuse(update, context, role_refusal(context, "missions.companies_only"))
         return
+    if update.callback_query:
+        await update.callback_query.answer()
     await _send_list(update, context, 0)
 
 
@@ -765,16 +785,12 @@ async def _record_decision(
 ) -> str:
     repos = context.repos
     if approve:
-        await repos.assignments.activate(tx, assignment.id, mission.rate_cents)
+        rate = assignment.agreed_rate_cents or mission.rate_cents
+        await repos.assignments.activate(tx, assignment.id, rate)
         await notify(
-            context,
-            tx,
-            assignment.prospector_id,
-            "notify.approved",
-            mission_id=mission.id,
-            title=mission.title,
-            rate=lambda t: t.money(mission.rate_cents),
-        )
+            context, tx, assignment.prospector_id, "notify.approved",
+            mission_id=mission.id, title=mission.title, rate=lambda t: t.money(rate),
+        )  # fmt: skip
         return "decision.done_approved"
     await repos.assignments.set_status(
         tx, assignment.id, allowed_from=(AssignmentStatus.APPLIED,), to=AssignmentStatus.DECLINED
@@ -921,6 +937,7 @@ def register(application: CallboardApp) -> None:
     wizard = Wizard(
         entry_points=[
             CommandHandler("newmission", new_mission),
+            CallbackQueryHandler(new_mission, pattern=HomeCb.matching(action="newmission")),
             CallbackQueryHandler(start_live_edit, pattern=MissionCb.matching(action="field")),
         ],
         states=states,
@@ -930,5 +947,8 @@ def register(application: CallboardApp) -> None:
     )
     application.add_handler(wizard)
     application.add_handler(CommandHandler("missions", list_missions))
+    application.add_handler(
+        CallbackQueryHandler(list_missions, pattern=HomeCb.matching(action="missions"))
+    )
     application.add_handler(CallbackQueryHandler(list_page, pattern=ListCb.matches))
     application.add_handler(CallbackQueryHandler(on_card_action, pattern=MissionCb.matches))

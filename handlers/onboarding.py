@@ -117,6 +117,11 @@ def _toggles(
     return keyboard(rows)
 
 
+def _skip_keyboard(context: CallboardContext, step: str) -> InlineKeyboardMarkup:
+    skip = WizardCb(action="skip", value=step)
+    return keyboard([[button(context.t.plain("button.skip"), skip)]])
+
+
 async def ask(step: str, chat_id: int, context: CallboardContext, lead: str = "") -> None:
     """Send the step's question, after `lead` (an intro or an error) in the same message."""
     t = context.t
@@ -141,16 +146,14 @@ async def ask(step: str, chat_id: int, context: CallboardContext, lead: str = ""
             for code in (*validation.SECTORS, "other")
         ]
         markup = keyboard(in_rows(options, 2))
-    elif step == SIREN:
-        markup = keyboard([[button(t.plain("button.skip"), WizardCb(action="skip", value=SIREN))]])
+    elif step in (SIREN, BIO):
+        markup = _skip_keyboard(context, step)
     elif step == LANGUAGES:
         markup = _toggles(context, "lang", validation.SPOKEN_LANGUAGES, "languages")
     elif step == SPECIALTIES:
         markup = _toggles(
             context, "spec", (*validation.MARKETS, *validation.ACTIVITIES), "specialties"
         )
-    elif step == BIO:
-        markup = keyboard([[button(t.plain("button.skip"), WizardCb(action="skip", value=BIO))]])
     elif step == NOTIFY:
         markup = keyboard(
             [
@@ -327,7 +330,9 @@ def text_answer(step: str) -> Callback:
         try:
             value = validate(update.message.text)
         except validation.Invalid as exc:
-            await update.message.reply_text(context.t(exc.key, **exc.values))
+            # An optional step's error carries its Skip button, so the way out is in view.
+            markup = _skip_keyboard(context, step) if step in (SIREN, BIO) else None
+            await update.message.reply_text(context.t(exc.key, **exc.values), reply_markup=markup)
             return None
         _draft(context)[key] = value
         return await advance(update, context, step)

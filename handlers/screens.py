@@ -18,6 +18,11 @@ def chat_id_of(update: Update) -> int:
     return update.effective_chat.id
 
 
+def role_refusal(context: CallboardContext, key: str) -> str:
+    """Why a command of the other role is refused: no profile yet, or the other role."""
+    return "profile.none" if context.user_account.role is None else key
+
+
 async def refuse(update: Update, context: CallboardContext, key: str = "stale_action") -> None:
     """Say no without changing anything: an alert for buttons, a message for commands."""
     if update.callback_query:

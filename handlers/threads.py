@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import BrowseCb, ThreadCb, parse_number
+from bot.callbacks import BrowseCb, MissionCb, ThreadCb, parse_number
 from bot.commands import MEMBERS, Command
 from bot.context import CallboardApp, CallboardContext
 from bot.i18n import Html, Translator
@@ -29,8 +29,8 @@ from bot.keyboards import button, keyboard
 from bot.money import parse_amount
 from bot.notifications import translator_for
 from bot.outbox import enqueue_message, enqueue_send
-from bot.wizards import ANSWER_TEXT, Wizard
-from handlers.screens import chat_id_of, pager, refuse, show_screen
+from bot.wizards import ANSWER_OTHER, ANSWER_TEXT, Wizard
+from handlers.screens import chat_id_of, pager, refuse, show_screen, text_expected
 from storage.database import Transaction
 from storage.models import (
     AssignmentStatus,
@@ -118,9 +118,7 @@ def _offer_keyboard(t: Translator, offer_id: int, thread_id: int) -> InlineKeybo
 
 async def clear_current_thread(update: Update, context: CallboardContext) -> None:
     """Any command ends writing into the current thread."""
-    message = update.message
-    is_command = message is not None and (message.text or "").startswith("/")
-    if is_command and context.user_data is not None:
+    if filters.COMMAND.check_update(update) and context.user_data is not None:
         context.user_data.pop(CURRENT_THREAD, None)
 
 
@@ -129,12 +127,15 @@ async def relay(update: Update, context: CallboardContext) -> None:
     assert message
     thread = await _thread_for(message, context)
     if thread is None:
-        await message.reply_text(context.t("thread.no_context"))
+        hint = "thread.no_context" if context.user_account.role else "profile.none"
+        await message.reply_text(context.t(hint))
         return
     kind, file_id, body = _content(message)
     me = context.user_account.id
     recipient = thread.other_side(me)
     async with context.db.transaction() as tx:
+        # Answering a thread means having read it.
+        await context.repos.threads.mark_read(tx, thread.id, me)
         await context.repos.threads.add_message(tx, thread.id, me, kind, body=body, file_id=file_id)
         t = await translator_for(context, tx, recipient)
         header = await header_for(context, thread, recipient, t)
@@ -502,8 +503,14 @@ async def _send_list(
     me = context.user_account.id
     mission_id = mission.id if mission else None
     total = await context.repos.threads.count_for_user(me, mission_id)
+    back_to_card = (
+        [button(t.plain("button.back"), MissionCb(action="card", mission_id=mission.id))]
+        if mission
+        else []
+    )
     if total == 0:
-        await show_screen(update, context, t("threads.none"), None)
+        markup = keyboard([back_to_card]) if back_to_card else None
+        await show_screen(update, context, t("threads.none"), markup)
         return
     rows = []
     for summary in await context.repos.threads.for_user(
@@ -532,6 +539,7 @@ async def _send_list(
             page=page + 1,
             pages=pages,
         )
+    rows.append(back_to_card)
     await show_screen(update, context, text, keyboard([row for row in rows if row]))
 
 
@@ -560,12 +568,14 @@ async def mission_button(update: Update, context: CallboardContext) -> None:
 
 
 async def open_button(update: Update, context: CallboardContext) -> None:
-    """The last messages of a thread, oldest first; they are now read."""
+    """The last messages of a thread, oldest first; they are now read, and what the user
+    sends next goes to this thread."""
     thread = await _tapped_thread(update, context)
     if thread is None:
         return
     query = update.callback_query
-    assert query
+    assert query and context.user_data is not None
+    context.user_data[CURRENT_THREAD] = thread.id
     await query.answer()
     me = context.user_account.id
     t = context.t
@@ -633,7 +643,12 @@ def register(application: CallboardApp) -> None:
             CallbackQueryHandler(counter_button, pattern=ThreadCb.matching(action="counter")),
             CallbackQueryHandler(propose_from_mission, pattern=BrowseCb.matching(action="propose")),
         ],
-        states={AMOUNT: [MessageHandler(ANSWER_TEXT, amount_text)]},
+        states={
+            AMOUNT: [
+                MessageHandler(ANSWER_TEXT, amount_text),
+                MessageHandler(ANSWER_OTHER, text_expected),
+            ]
+        },
         fallbacks=[CommandHandler("cancel", cancel_offer)],
         name="offer",
         draft_keys=("offer_thread",),

@@ -66,7 +66,7 @@ async def test_fifty_prospectors_race_for_three_slots(
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     # A full mission leaves the list.
     await crowd[0].send("/browse")
-    assert "No mission matches" in crowd[0].last_text
+    assert "No open mission right now" in crowd[0].last_text
 
 
 # --- 8. the list, its pages and filters ---------------------------------------------------------
@@ -203,7 +203,7 @@ async def test_paused_and_closed_missions_are_not_listed(bot: BotHarness) -> Non
     await acme.tap("Close")
     await acme.tap("Yes, close")
     await jo.send("/browse")
-    assert "No mission matches" in jo.last_text
+    assert "No open mission right now" in jo.last_text
     # An old button on a paused mission does not let anyone in.
     await jo.send(f"/start m{first.id}")
     assert "paused" in jo.last_text and "Accept at the posted rate" not in button_labels(jo)

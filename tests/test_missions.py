@@ -78,7 +78,8 @@ async def test_wizard_end_to_end_with_every_invalid_input(bot: BotHarness) -> No
     assert "Maximum number of paid results" in acme.last_text
 
     for bad_cap in ("0", "100001"):
-        await answer_stays(acme, bad_cap, "whole number from 1 to 100,000", "Skip")
+        await answer_stays(acme, bad_cap, "whole number from 1 to 100,000")
+        assert button_labels(acme) == ["Skip"], "the error offers the way out"
     await acme.tap("Skip")
     assert "Deadline (YYYY-MM-DD or DD/MM/YYYY" in acme.last_text
 
@@ -413,7 +414,7 @@ async def test_missions_list_pause_resume_and_close(bot: BotHarness) -> None:
 
     # Closing asks first; only the confirmation closes.
     await acme.tap("Close")
-    assert "for good?" in acme.last_text and "The 1 active prospector(s)" in acme.last_text
+    assert "for good?" in acme.last_text and "Active prospectors to be told: 1" in acme.last_text
     assert (await mission_row(bot, auto.id))["status"] == "open"
     await acme.tap("Back")
     assert "Mission #1 · 🟢 open" in acme.last_text
@@ -643,7 +644,8 @@ async def test_approval_missions_apply_approve_decline_and_full(bot: BotHarness)
         await prospector.tap("Accept at the posted rate")
         assert "Application sent" in prospector.last_text
     applied = await assignments(bot, mission.id)
-    assert [(a["status"], a["agreed_rate_cents"]) for a in applied] == [("applied", None)] * 3
+    # While applied, the rate applied for is kept: a later rate change does not touch it.
+    assert [(a["status"], a["agreed_rate_cents"]) for a in applied] == [("applied", 2500)] * 3
     assert (await mission_row(bot, mission.id))["active_count"] == 0
     queued = await outbox_texts(bot, acme.id)
     assert [text.split(" applies")[0] for text in queued] == [
@@ -696,7 +698,7 @@ async def test_approval_missions_apply_approve_decline_and_full(bot: BotHarness)
     await acme.tap("✅ P-0003")
     assert acme.alerts[-1] == "✅ Application approved."
     statuses = [(a["status"], a["agreed_rate_cents"]) for a in await assignments(bot, 1)]
-    assert statuses == [("active", 2500), ("declined", None), ("active", 2500)]
+    assert statuses == [("active", 2500), ("declined", 2500), ("active", 2500)]
     assert (await mission_row(bot, mission.id))["active_count"] == 2
     assert "was approved" in bea.last_text
     # The applicants screen is refreshed and keeps its way back.
@@ -717,7 +719,10 @@ async def test_automatic_missions_start_at_once(bot: BotHarness) -> None:
     [row] = await assignments(bot, mission.id)
     assert (row["status"], row["agreed_rate_cents"]) == ("active", 990)
     assert (await mission_row(bot, mission.id))["active_count"] == 1
-    assert await outbox_texts(bot, acme.id) == []  # nothing to approve
+    # Nothing to approve; the company is only told who started.
+    assert await outbox_texts(bot, acme.id) == [
+        "🚀 P-0001 started on mission #1 “Open to all” at €9.90."
+    ]
     await jo.tap("Accept at the posted rate")
     assert "already active" in jo.last_text
     assert (await mission_row(bot, mission.id))["active_count"] == 1
@@ -738,7 +743,7 @@ async def test_publishing_alerts_only_matching_prospectors_through_the_outbox(
     seen = {p.id: len(p.texts) for p in everyone}
 
     await post_mission(bot, acme, title="B2B & <calls>", rate="15", target="b2b")
-    assert "2 prospector(s) alerted" in acme.texts[-2]
+    assert "Alerts sent: 2" in acme.texts[-2]
     alerts = await rows(
         bot, "SELECT chat_id, priority, status FROM outbox WHERE params LIKE '%New mission%'"
         " OR params LIKE '%Nouvelle mission%' ORDER BY chat_id"
@@ -758,7 +763,7 @@ async def test_publishing_alerts_only_matching_prospectors_through_the_outbox(
     assert "#1 B2B & <calls>" in b2b.last_text
 
     await post_mission(bot, acme, title="Consumer calls", target="b2c")
-    assert "2 prospector(s) alerted" in acme.texts[-2]
+    assert "Alerts sent: 2" in acme.texts[-2]
     assert len(await outbox_texts(bot, b2c.id)) == 1 and len(await outbox_texts(bot, both.id)) == 2
     assert len(await outbox_texts(bot, b2b.id)) == 1 and await outbox_texts(bot, muted.id) == []
 
@@ -822,3 +827,21 @@ async def test_deadline_tick_closes_once_even_when_late(
     assert len([t for t in await outbox_texts(bot, acme.id) if "deadline" in t]) == 2
     assert (await mission_row(bot, ahead.id))["status"] == "open"
     assert "reached its deadline" in acme.last_text
+
+
+async def test_an_applicant_is_approved_at_the_rate_applied_for(bot: BotHarness) -> None:
+    acme = await onboard_company(bot, "Acme")
+    mission = await post_mission(bot, acme, rate="40", approval="manual")
+    jo = await onboard_prospector(bot, "Jo", notify=False)
+    await jo.send(f"/start m{mission.id}")
+    await jo.tap("Accept at the posted rate")
+    await acme.send("/missions")
+    await acme.tap(f"#{mission.id}")
+    await acme.tap("Edit")
+    await acme.tap("Rate")
+    await acme.send("5")
+    await acme.tap("Applicants")
+    await acme.tap("✅ P-0001")
+    [row] = await assignments(bot, mission.id)
+    assert (row["status"], row["agreed_rate_cents"]) == ("active", 4000)
+    assert "approved, at €40.00" in jo.last_text

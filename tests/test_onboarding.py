@@ -203,7 +203,7 @@ async def test_cancel_leaves_the_wizard_and_help_keeps_it(bot: BotHarness) -> No
     assert "nothing to cancel" in ann.last_text
     assert await bot.services.repos.profiles.company(ann.id) is None
     await ann.send("Ann Corp")
-    assert "/threads lists your conversations" in ann.last_text
+    assert "no profile yet" in ann.last_text
 
 
 async def test_profile_edit_validates_and_saves_one_field(bot: BotHarness) -> None:

@@ -67,6 +67,8 @@ def test_language_from_telegram_code(code: str | None, expected: str) -> None:
     [
         ("12,50", 1250), ("12.50", 1250), ("12,50 €", 1250), ("€12.50", 1250), ("12", 1200),
         ("0,5", 50), ("1 000", 100000), ("10 000,00", 1000000), ("12.5 EUR", 1250),
+        ("€1,500.00", 150000), ("1.500,00 €", 150000), ("1,000,000", 100000000),
+        ("€10,000.00", 1000000),
     ],
 )  # fmt: skip
 def test_parse_amount_accepts(text: str, cents: int) -> None:
@@ -74,7 +76,23 @@ def test_parse_amount_accepts(text: str, cents: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "0", "0,00", "-5", "12,505", "1,234", "abc", "12,5,0", "€", "1e3", "12 €€"]
+    "text",
+    [
+        "",
+        "0",
+        "0,00",
+        "-5",
+        "12,505",
+        "1,234",
+        "1.500",
+        "abc",
+        "12,5,0",
+        "€",
+        "1e3",
+        "12 €€",
+        "1,50.00",
+        "1.000,000",
+    ],
 )
 def test_parse_amount_rejects(text: str) -> None:
     assert parse_amount(text) is None

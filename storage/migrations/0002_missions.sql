@@ -35,7 +35,9 @@ CREATE TABLE assignments (
     prospector_id      INTEGER NOT NULL REFERENCES users (id),
     status             TEXT NOT NULL CHECK (status IN
                            ('negotiating', 'applied', 'active', 'ended', 'declined', 'left')),
-    agreed_rate_cents  INTEGER,                     -- set once, when it becomes active
+    -- While applied: the posted rate applied for (a later rate change does not touch it).
+    -- From activation on: the agreed rate, never changed after.
+    agreed_rate_cents  INTEGER,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL,
     activated_at       TEXT,

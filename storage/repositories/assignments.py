@@ -77,16 +77,29 @@ class AssignmentRepository:
         return changed > 0
 
     async def activate(self, tx: Transaction, assignment_id: int, rate_cents: int) -> bool:
-        """Make the assignment active at `rate_cents`; the agreed rate never changes after.
-        The caller has taken the mission's slot in the same transaction."""
+        """Make the assignment active at `rate_cents`; the agreed rate never changes after
+        (an active assignment is not activated again). The caller has taken the mission's
+        slot in the same transaction."""
         now = to_db(self._clock.now())
         changed = await tx.execute(
             """
             UPDATE assignments SET status = 'active', updated_at = ?, activated_at = ?,
-                agreed_rate_cents = COALESCE(agreed_rate_cents, ?)
+                agreed_rate_cents = ?
             WHERE id = ? AND status IN ('negotiating', 'applied')
             """,
             (now, now, rate_cents, assignment_id),
+        )
+        return changed > 0
+
+    async def apply(self, tx: Transaction, assignment_id: int, rate_cents: int) -> bool:
+        """The prospector accepts the posted rate `rate_cents` (after negotiating, or coming
+        back after leaving): an application at that rate."""
+        changed = await tx.execute(
+            """
+            UPDATE assignments SET status = 'applied', updated_at = ?, agreed_rate_cents = ?
+            WHERE id = ? AND status IN ('negotiating', 'left')
+            """,
+            (to_db(self._clock.now()), rate_cents, assignment_id),
         )
         return changed > 0
 

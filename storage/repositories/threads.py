@@ -28,6 +28,13 @@ class ThreadRepository:
         )
         return Thread.model_validate(dict(row)) if row else None
 
+    async def find(self, mission_id: int, prospector_id: int) -> Thread | None:
+        row = await self._db.read.fetch_one(
+            f"SELECT {_THREAD} FROM threads t WHERE t.mission_id = ? AND t.prospector_id = ?",
+            (mission_id, prospector_id),
+        )
+        return Thread.model_validate(dict(row)) if row else None
+
     async def open(
         self, tx: Transaction, mission_id: int, prospector_id: int, company_id: int
     ) -> Thread:

@@ -7,7 +7,10 @@ message are HTML-escaped unless they are `Html`, so user text can never break th
 
 from __future__ import annotations
 
+import gettext
 import html
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from typing import Literal
@@ -32,30 +35,56 @@ def language_for(code: str | None, default: Language) -> Language:
     return "fr" if code.lower().split("-")[0] == "fr" else "en"
 
 
-def load_catalog(language: Language) -> dict[str, str]:
+Message = str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LoadedCatalog:
+    """Messages by key (plural ones as a tuple of forms) and the catalog's plural rule."""
+
+    messages: dict[str, Message]
+    plural: Callable[[int], int]
+
+
+def load_catalog(language: Language) -> LoadedCatalog:
     source = resources.files("bot") / "locales" / language / "LC_MESSAGES" / "messages.po"
     with source.open("rb") as handle:
         catalog = read_po(handle, locale=language)
-    return {str(message.id): str(message.string) for message in catalog if message.id}
+    messages: dict[str, Message] = {}
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple) and isinstance(message.string, tuple | list):
+            messages[str(message.id[0])] = tuple(str(form) for form in message.string)
+        else:
+            messages[str(message.id)] = str(message.string)
+    return LoadedCatalog(messages, gettext.c2py(catalog.plural_expr))
 
 
 class Translator:
-    def __init__(self, language: Language, messages: dict[str, str], currency: str) -> None:
+    def __init__(self, language: Language, catalog: LoadedCatalog, currency: str) -> None:
         self.language = language
-        self._messages = messages
+        self._catalog = catalog
         self._currency = currency
+
+    def _text(self, key: str) -> str:
+        message = self._catalog.messages[key]
+        return message if isinstance(message, str) else message[0]
 
     def __call__(self, key: str, **values: object) -> Html:
         """The message as Telegram HTML, with every non-`Html` value escaped."""
-        escaped = {
-            name: value if isinstance(value, Html) else html.escape(str(value), quote=False)
-            for name, value in values.items()
-        }
-        return Html(self._messages[key].format(**escaped))
+        return Html(self._text(key).format(**_escaped(values)))
 
     def plain(self, key: str, **values: object) -> str:
         """The message as plain text, for button labels and command descriptions."""
-        return self._messages[key].format(**values)
+        return self._text(key).format(**values)
+
+    def count(self, key: str, count: int, **values: object) -> Html:
+        """The plural form of `key` that fits `count` in this language (`1 an`, `2 ans`)."""
+        message = self._catalog.messages[key]
+        forms = (message,) if isinstance(message, str) else message
+        form = forms[min(self._catalog.plural(count), len(forms) - 1)]
+        return Html(form.format(count=count, **_escaped(values)))
 
     def money(self, cents: int) -> Html:
         return Html(format_money(cents, self.language, self._currency))
@@ -65,6 +94,13 @@ class Translator:
 
     def datetime(self, moment: datetime) -> Html:
         return Html(format_datetime(moment, format="short", locale=babel_locale(self.language)))
+
+
+def _escaped(values: dict[str, object]) -> dict[str, object]:
+    return {
+        name: value if isinstance(value, Html) else html.escape(str(value), quote=False)
+        for name, value in values.items()
+    }
 
 
 class Catalogs:

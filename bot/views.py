@@ -45,7 +45,7 @@ def browse_row(t: Translator, mission: Mission) -> Html:
         mission_id=mission.id,
         title=mission.title,
         rate=rate_line(t, mission),
-        slots_left=mission.slots_left,
+        slots_left=t.count("count.slots_left", mission.slots_left),
         deadline=deadline_text(t, mission.deadline),
     )
 
@@ -59,7 +59,7 @@ def mission_details(t: Translator, mission: Mission, company_name: str) -> Html:
         company=company_name,
         brief=mission.brief,
         rate=rate_line(t, mission),
-        slots_left=mission.slots_left,
+        slots_left=t.count("count.slots_left", mission.slots_left),
         deadline=deadline_text(t, mission.deadline),
         target=t.plain(f"target.{mission.target}"),
         approval=t.plain(f"approval.{mission.approval}"),

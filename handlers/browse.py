@@ -317,7 +317,7 @@ async def _ask_company(
         "notify.application",
         code=profile.code,
         name=profile.display_name,
-        experience=profile.experience_years,
+        experience=t.count("count.years", profile.experience_years),
         languages=", ".join(t.plain(f"languages.{c}") for c in profile.languages),
         mission_id=mission.id,
         title=mission.title,

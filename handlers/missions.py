@@ -466,7 +466,7 @@ async def _send_list(update: Update, context: CallboardContext, page: int) -> No
             status=t.plain(f"status.{s.mission.status}"),
             active=s.mission.active_count,
             slots=s.mission.slots,
-            applicants=s.applicants,
+            applicants=t.count("count.applicants", s.applicants),
         )
         for s in summaries
     ]
@@ -578,7 +578,7 @@ async def _render_people(
                 "people.row",
                 code=profile.code,
                 name=profile.display_name,
-                experience=profile.experience_years,
+                experience=t.count("count.years", profile.experience_years),
                 rate=t.money(assignment.agreed_rate_cents or mission.rate_cents),
             )
         )

@@ -469,7 +469,7 @@ async def show_profile(update: Update, context: CallboardContext) -> None:
             name=prospector.display_name,
             languages=", ".join(t.plain(f"languages.{c}") for c in prospector.languages),
             specialties=", ".join(t.plain(f"specialties.{c}") for c in prospector.specialties),
-            experience=prospector.experience_years,
+            experience=t.count("count.years", prospector.experience_years),
             bio=prospector.bio or "—",
             notify=t.plain("button.yes" if prospector.notify_new_missions else "button.no"),
         )

@@ -519,7 +519,7 @@ async def _send_list(
         other = (
             summary.company_name if me == summary.thread.prospector_id else summary.prospector_code
         )
-        unread = t.plain("threads.unread", count=summary.unread) if summary.unread else ""
+        unread = t.count("count.unread", summary.unread) if summary.unread else ""
         label = t.plain(
             "threads.row", mission_id=summary.thread.mission_id, other=other, unread=unread
         )

@@ -106,7 +106,7 @@ async def test_browse_pages_newest_first_without_full_missions(
     assert listed(jo) == [12, 11, 10, 9, 8]
     assert "Single seat" not in page
     assert "#12 Mission number 12" in page and "€60.00 per sale" in page
-    assert "3 slot(s) left" in page and "no deadline" in page
+    assert "3 slots left" in page and "no deadline" in page
     assert "‹ Previous" not in button_labels(jo) and "Next ›" in button_labels(jo)
 
     await jo.tap("Next ›")

@@ -282,7 +282,7 @@ async def test_one_message_form_reports_every_problem_in_one_reply(bot: BotHarne
     replies = acme.received_since(before)
     assert len(replies) == 1, replies
     report = replies[0]
-    assert "9 problem(s)" in report
+    assert "Problems to fix: 9" in report
     for problem in (
         "title: Hey",
         "The title must be 5 to 80 characters long (yours has 3)",
@@ -304,7 +304,7 @@ async def test_one_message_form_reports_every_problem_in_one_reply(bot: BotHarne
     assert await all_missions(bot) == []
     # Nothing is pending either: the next message is not read as a field.
     await acme.send("approval: auto")
-    assert "Preview" not in acme.last_text and "problem(s)" not in acme.last_text
+    assert "Preview" not in acme.last_text and "Problems to fix" not in acme.last_text
     assert await all_missions(bot) == []
 
 
@@ -313,14 +313,14 @@ async def test_one_message_form_report_always_fits_one_message(bot: BotHarness) 
     before = len(acme.texts)
     await acme.send(mission_form(title="t" * 1900, brief="b" * 2050))
     [report] = acme.received_since(before)
-    assert "2 problem(s)" in report
+    assert "Problems to fix: 2" in report
     assert "yours has 1900" in report and "yours has 2050" in report
     assert "title: " + "t" * 52 + "…" in report and "t" * 61 not in report
 
     before = len(acme.texts)
     await acme.send("/newmission\n" + "zz\n" * 1000)
     [report] = acme.received_since(before)
-    assert "1007 problem(s)" in report and "Line not recognised" in report
+    assert "Problems to fix: 1007" in report and "Line not recognised" in report
     assert report.rstrip().endswith("send the whole message again.") and "\n…\n" in report
     assert await all_missions(bot) == []
 
@@ -395,8 +395,8 @@ async def test_missions_list_pause_resume_and_close(bot: BotHarness) -> None:
     listing = acme.last_text
     assert "Your missions (page 1/1)" in listing
     assert listing.index("#2 Approved calls") < listing.index("#1 Automatic calls")
-    assert "0/2 active · 2 applicant(s)" in listing
-    assert "1/3 active · 0 applicant(s)" in listing
+    assert "0/2 active · 2 applicants" in listing
+    assert "1/3 active · 0 applicants" in listing
 
     await acme.tap("#1 · Automatic calls")
     assert "Active: 1/3 · Applicants: 0" in acme.last_text
@@ -649,9 +649,9 @@ async def test_approval_missions_apply_approve_decline_and_full(bot: BotHarness)
     assert (await mission_row(bot, mission.id))["active_count"] == 0
     queued = await outbox_texts(bot, acme.id)
     assert [text.split(" applies")[0] for text in queued] == [
-        "🙋 <b>P-0001</b> Jo Caller (4 year(s), French)",
-        "🙋 <b>P-0002</b> Ann Caller (4 year(s), French)",
-        "🙋 <b>P-0003</b> Bea Caller (4 year(s), French)",
+        "🙋 <b>P-0001</b> Jo Caller (4 years, French)",
+        "🙋 <b>P-0002</b> Ann Caller (4 years, French)",
+        "🙋 <b>P-0003</b> Bea Caller (4 years, French)",
     ]
     assert button_labels(acme) == ["✅ P-0003", "✖️ P-0003"]
     await jo.tap("Accept at the posted rate")

@@ -20,24 +20,43 @@ from bot.settings import Settings, describe_error, parse_quiet_hours
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
+def forms(message: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (message,) if isinstance(message, str) else message
+
+
 def test_catalogs_have_the_same_keys_and_placeholders() -> None:
-    french, english = load_catalog("fr"), load_catalog("en")
+    french, english = load_catalog("fr").messages, load_catalog("en").messages
     assert french.keys() == english.keys()
     for key in french:
-        assert set(PLACEHOLDER.findall(french[key])) == set(PLACEHOLDER.findall(english[key])), key
-        assert french[key] and english[key], key
+        placeholders = {
+            frozenset(PLACEHOLDER.findall(form))
+            for message in (french[key], english[key])
+            for form in forms(message)
+        }
+        assert len(placeholders) == 1, key
+        assert all(forms(french[key])) and all(forms(english[key])), key
 
 
 def test_every_key_used_in_code_exists() -> None:
     root = Path(__file__).parents[1]
-    keys = set(load_catalog("en"))
-    literal = re.compile(r"""\bt(?:\.plain)?\(\s*"([a-z_]+\.[a-z_.]+)"|Invalid\("([a-z_.]+)\"""")
+    keys = set(load_catalog("en").messages)
+    literal = re.compile(
+        r"""\bt(?:\.plain|\.count)?\(\s*"([a-z_]+\.[a-z_.]+)"|Invalid\("([a-z_.]+)\""""
+    )
     used = set()
     for source in [*root.glob("bot/*.py"), *root.glob("handlers/*.py")]:
         for match in literal.finditer(source.read_text()):
             used.add(match[1] or match[2])
     assert used, "the pattern found no key at all"
     assert used <= keys, used - keys
+
+
+def test_plural_forms_follow_each_language() -> None:
+    catalogs = Catalogs("fr")
+    assert [catalogs["fr"].count("count.years", n) for n in (0, 1, 2)] == ["0 an", "1 an", "2 ans"]
+    assert [catalogs["en"].count("count.years", n) for n in (0, 1, 2)] == [
+        "0 years", "1 year", "2 years",
+    ]  # fmt: skip
 
 
 def test_translator_escapes_values_but_not_html() -> None:

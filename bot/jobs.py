@@ -25,8 +25,14 @@ async def close_missions_past_deadline(context: CallboardContext) -> int:
     async with context.db.transaction() as tx:
         for mission in await context.repos.missions.past_deadline(tx, today):
             if await close_mission(context, tx, mission, reason="deadline"):
-                await notify(context, tx, mission.company_id, "notify.deadline_closed",
-                             mission_id=mission.id, title=mission.title)  # fmt: skip
+                await notify(
+                    context,
+                    tx,
+                    mission.company_id,
+                    "notify.deadline_closed",
+                    mission_id=mission.id,
+                    title=mission.title,
+                )
                 closed += 1
     if closed:
         _LOGGER.info("closed %d mission(s) past their deadline", closed)

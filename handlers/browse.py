@@ -297,9 +297,16 @@ async def _tell_company_started(
 ) -> None:
     profile = await context.repos.profiles.prospector(context.user_account.id, tx)
     assert profile is not None
-    await notify(context, tx, mission.company_id, "notify.started", code=profile.code,
-                 mission_id=mission.id, title=mission.title,
-                 rate=lambda t: t.money(mission.rate_cents))  # fmt: skip
+    await notify(
+        context,
+        tx,
+        mission.company_id,
+        "notify.started",
+        code=profile.code,
+        mission_id=mission.id,
+        title=mission.title,
+        rate=lambda t: t.money(mission.rate_cents),
+    )
 
 
 async def _ask_company(

@@ -788,9 +788,14 @@ async def _record_decision(
         rate = assignment.agreed_rate_cents or mission.rate_cents
         await repos.assignments.activate(tx, assignment.id, rate)
         await notify(
-            context, tx, assignment.prospector_id, "notify.approved",
-            mission_id=mission.id, title=mission.title, rate=lambda t: t.money(rate),
-        )  # fmt: skip
+            context,
+            tx,
+            assignment.prospector_id,
+            "notify.approved",
+            mission_id=mission.id,
+            title=mission.title,
+            rate=lambda t: t.money(rate),
+        )
         return "decision.done_approved"
     await repos.assignments.set_status(
         tx, assignment.id, allowed_from=(AssignmentStatus.APPLIED,), to=AssignmentStatus.DECLINED

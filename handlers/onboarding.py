@@ -459,7 +459,6 @@ async def show_profile(update: Update, context: CallboardContext) -> None:
             sector=_sector_label(company.sector, context),
             siren=company.siren or "—",
         )
-        fields: tuple[Editable, ...] = ("company_name", "sector", "siren")
     else:
         prospector = await context.repos.profiles.prospector(account.id)
         assert prospector is not None
@@ -473,15 +472,11 @@ async def show_profile(update: Update, context: CallboardContext) -> None:
             bio=prospector.bio or "—",
             notify=t.plain("button.yes" if prospector.notify_new_missions else "button.no"),
         )
-        fields = (
-            "display_name",
-            "languages",
-            "specialties",
-            "experience",
-            "bio",
-            "notify",
-        )
-    buttons = [button(t.plain(f"edit.{field}"), ProfileCb(field=field)) for field in fields]
+    # Every step of the role's sign-up can be edited on its own.
+    buttons = [
+        button(t.plain(f"edit.{step}"), ProfileCb.model_validate({"field": step}))
+        for step in FLOW[account.role]
+    ]
     await context.bot.send_message(chat_id, text, reply_markup=keyboard(in_rows(buttons, 2)))
 
 

@@ -33,6 +33,7 @@ from bot.wizards import ANSWER_OTHER, ANSWER_TEXT, Wizard
 from handlers.screens import chat_id_of, pager, refuse, show_screen, text_expected
 from storage.database import Transaction
 from storage.models import (
+    Assignment,
     AssignmentStatus,
     MessageKind,
     Mission,
@@ -340,6 +341,16 @@ async def amount_text(update: Update, context: CallboardContext) -> object:
     return END
 
 
+def _not_negotiable(mission: Mission | None, assignment: Assignment | None) -> str | None:
+    """Why no rate can be offered or accepted any more, if so: the mission is not open, or
+    the rate is already agreed (it never changes once the assignment is active)."""
+    if mission is None or mission.status is not MissionStatus.OPEN:
+        return "accept.not_open"
+    if assignment is not None and assignment.status is AssignmentStatus.ACTIVE:
+        return "offer.rate_agreed"
+    return None
+
+
 async def _send_offer(context: CallboardContext, thread: Thread, cents: int) -> str:
     me = context.user_account.id
     recipient = thread.other_side(me)
@@ -347,10 +358,9 @@ async def _send_offer(context: CallboardContext, thread: Thread, cents: int) -> 
     async with context.db.transaction() as tx:
         mission = await repos.missions.get(thread.mission_id, tx)
         assignment = await repos.assignments.find(thread.mission_id, thread.prospector_id, tx)
-        if mission is None or mission.status is not MissionStatus.OPEN:
-            return "accept.not_open"
-        if assignment is not None and assignment.status is AssignmentStatus.ACTIVE:
-            return "offer.rate_agreed"
+        refusal = _not_negotiable(mission, assignment)
+        if refusal or mission is None:
+            return refusal or "accept.not_open"
         if assignment is None:
             await repos.assignments.create(
                 tx, mission.id, thread.prospector_id, AssignmentStatus.NEGOTIATING
@@ -429,10 +439,9 @@ async def _accept(context: CallboardContext, tx: Transaction, thread: Thread, of
         return refusal
     mission = await repos.missions.get(thread.mission_id, tx)
     assignment = await repos.assignments.find(thread.mission_id, thread.prospector_id, tx)
-    if mission is None or mission.status is not MissionStatus.OPEN:
-        return "accept.not_open"
-    if assignment is not None and assignment.status is AssignmentStatus.ACTIVE:
-        return "offer.rate_agreed"
+    refusal = _not_negotiable(mission, assignment)
+    if refusal or mission is None:
+        return refusal or "accept.not_open"
     if not await repos.missions.take_slot(tx, mission.id):
         return "offer.mission_full"
     await repos.threads.decide_offer(tx, offer.id, OfferStatus.ACCEPTED)

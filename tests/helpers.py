@@ -182,6 +182,14 @@ async def post_mission(
     return summaries[0].mission
 
 
+async def ask_question(prospector: FakeUser, mission_id: int, question: str) -> None:
+    """From /browse, open the mission and ask the company `question` in its thread."""
+    await prospector.send("/browse")
+    await prospector.tap(f"#{mission_id}")
+    await prospector.tap("Ask a question")
+    await prospector.send(question)
+
+
 async def rows(bot: BotHarness, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     found = await bot.services.db.read.fetch_all(sql, tuple(params))
     return [dict(row) for row in found]

@@ -6,6 +6,7 @@ from storage.models import OutboxStatus
 from tests.harness import BotHarness, FakeUser
 from tests.helpers import (
     STALE,
+    ask_question,
     assignments,
     onboard_company,
     onboard_prospector,
@@ -130,10 +131,7 @@ async def test_reply_routing_between_two_threads(bot: BotHarness) -> None:
     second = await post_mission(bot, company, title="Second mission here")
     pat = await onboard_prospector(bot, "Pat")
     for mission in (first, second):
-        await pat.send("/browse")
-        await pat.tap(f"#{mission.id}")
-        await pat.tap("Ask a question")
-        await pat.send(f"Question about {mission.id}")
+        await ask_question(pat, mission.id, f"Question about {mission.id}")
     about_first = next(
         m for m in company.messages if f"Question about {first.id}" in (m.text or "")
     )
@@ -172,10 +170,7 @@ async def test_relays_escape_html_carry_media_and_survive_a_block(bot: BotHarnes
     company = await onboard_company(bot, "Carla", language="en")
     mission = await post_mission(bot, company)
     pat = await onboard_prospector(bot, "Pat")
-    await pat.send("/browse")
-    await pat.tap(f"#{mission.id}")
-    await pat.tap("Ask a question")
-    await pat.send('<b>bold</b> & "quotes" <script>')
+    await ask_question(pat, mission.id, '<b>bold</b> & "quotes" <script>')
     assert company.last_text.endswith('<b>bold</b> & "quotes" <script>')
     assert "&lt;b&gt;" in (company.messages[-1].html or "")
 
@@ -271,10 +266,7 @@ async def test_company_mission_card_links_to_its_threads(bot: BotHarness) -> Non
     other = await post_mission(bot, company, title="Another mission here")
     for name in ("Pat", "Sam"):
         user = await onboard_prospector(bot, name)
-        await user.send("/browse")
-        await user.tap(f"#{mission.id}")
-        await user.tap("Ask a question")
-        await user.send(f"hello from {name}")
+        await ask_question(user, mission.id, f"hello from {name}")
     await company.send("/missions")
     await company.tap(f"#{mission.id}")
     await company.tap("Threads")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.harness import BotHarness
 from tests.helpers import (
     STALE,
+    ask_question,
     mission_form,
     onboard_company,
     onboard_prospector,
@@ -32,10 +33,7 @@ async def test_a_reply_to_a_thread_message_is_relayed_not_taken_as_an_answer(
     company = await onboard_company(bot, "Carla")
     mission = await post_mission(bot, company)
     pat = await onboard_prospector(bot, "Pat")
-    await pat.send("/browse")
-    await pat.tap(f"#{mission.id}")
-    await pat.tap("Ask a question")
-    await pat.send("Paris only?")
+    await ask_question(pat, mission.id, "Paris only?")
     question = company.messages[-1]
 
     await company.send("/newmission")
@@ -49,10 +47,7 @@ async def test_turning_to_a_thread_ends_an_offer_being_typed(bot: BotHarness) ->
     company = await onboard_company(bot, "Carla")
     mission = await post_mission(bot, company)
     pat = await onboard_prospector(bot, "Pat")
-    await pat.send("/browse")
-    await pat.tap(f"#{mission.id}")
-    await pat.tap("Ask a question")
-    await pat.send("Which region?")
+    await ask_question(pat, mission.id, "Which region?")
     await company.tap("Make an offer")
     assert "Your rate per result" in company.last_text
     await company.tap("Reply")

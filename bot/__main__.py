@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
-from bot.context import CallboardApp
+from bot.kit.context import CallboardApp
 from bot.settings import Settings, describe_error
 from storage.migrations import DatabaseTooNewError
 

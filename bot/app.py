@@ -16,19 +16,19 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import guards, jobs
-from bot.commands import Command, publish_default_menu
-from bot.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
-from bot.errors import on_error
-from bot.i18n import Catalogs
-from bot.outbox import OutboxDispatcher, OutboxOptions
-from bot.processor import PerUserUpdateProcessor
+from bot.kit import guards, jobs
+from bot.kit.commands import Command, publish_default_menu
+from bot.kit.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
+from bot.kit.errors import on_error
+from bot.kit.i18n import Catalogs
+from bot.kit.outbox import OutboxDispatcher, OutboxOptions
+from bot.kit.processor import PerUserUpdateProcessor
 from bot.settings import Settings
-from bot.wizards import Wizard, one_wizard_at_a_time
+from bot.kit.wizard import Wizard, one_wizard_at_a_time
 from handlers import browse, common, missions, onboarding, threads
 from storage.clock import Clock, SystemClock
 from storage.database import Database
-from storage.persistence import SqlitePersistence
+from bot.kit.persistence import SqlitePersistence
 from storage.repositories import Repositories
 
 # Order matters inside the default group: the first matching handler wins, so wizards come

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.context import CallboardContext
+from bot.kit.context import CallboardContext
 from bot.notifications import notify
 from storage.database import Transaction
 from storage.models import Mission, MissionStatus

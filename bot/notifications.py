@@ -1,11 +1,11 @@
 """Messages for users other than the one acting: rendered in the recipient's language and
-queued in the outbox inside the caller's transaction (SPEC §8)."""
+queued in the outbox inside the caller's transaction."""
 
 from __future__ import annotations
 
-from bot.context import CallboardContext
-from bot.i18n import Translator
-from bot.outbox import enqueue_message
+from bot.kit.context import CallboardContext
+from bot.kit.i18n import Translator
+from bot.kit.outbox import enqueue_message
 from storage.database import Transaction
 
 

@@ -1,4 +1,4 @@
-"""Configuration read from the environment and `.env` (SPEC §11)."""
+"""Configuration read from the environment and `.env`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.money import parse_amount
+from services.money import parse_amount
 
 _QUIET_HOURS = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–]\s*(\d{1,2})(?::(\d{2}))?\s*$")
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")

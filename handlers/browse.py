@@ -1,4 +1,4 @@
-"""Prospectors' side of missions (SPEC §4): /browse with filters, mission details, taking a
+"""Prospectors' side of missions: /browse with filters, mission details, taking a
 mission, /mymissions and leaving; and opening a mission from a `t.me/…?start=m<id>` link.
 
 Slots are taken inside the write transaction that creates the assignment, so prospectors
@@ -13,17 +13,17 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import BrowseCb, MissionCb, ThreadCb, parse_number
-from bot.commands import Command
-from bot.context import CallboardApp, CallboardContext
-from bot.i18n import Html, Translator
-from bot.keyboards import button, keyboard
+from bot.kit.callbacks import BrowseCb, MissionCb, ThreadCb, parse_number
+from bot.kit.commands import Command
+from bot.kit.context import CallboardApp, CallboardContext
+from bot.kit.i18n import Html, Translator
+from bot.kit.keyboards import button, keyboard
 from bot.notifications import notify, translator_for
-from bot.outbox import enqueue_message
-from bot.views import browse_row, mission_details, mission_label
+from bot.kit.outbox import enqueue_message
+from bot.kit.views import browse_row, mission_details, mission_label
 from handlers.common import HomeCb
 from handlers.missions import show_card
-from handlers.screens import chat_id_of, pager, refuse, role_refusal, show_screen
+from bot.kit.screens import chat_id_of, pager, refuse, role_refusal, show_screen
 from storage.database import Transaction
 from storage.models import (
     Approval,

@@ -8,12 +8,12 @@ from typing import Literal
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.callbacks import CallbackData
-from bot.commands import ALWAYS, MEMBERS, Command, visible_commands
-from bot.context import CallboardApp, CallboardContext
-from bot.i18n import LANGUAGES, Html
-from bot.keyboards import button, keyboard
-from handlers.screens import show_screen
+from bot.kit.callbacks import CallbackData
+from bot.kit.commands import ALWAYS, MEMBERS, Command, visible_commands
+from bot.kit.context import CallboardApp, CallboardContext
+from bot.kit.i18n import LANGUAGES, Html
+from bot.kit.keyboards import button, keyboard
+from bot.kit.screens import show_screen
 from storage.models import Role
 
 COMMANDS = (

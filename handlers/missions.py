@@ -1,4 +1,4 @@
-"""Companies' side of missions (SPEC §3): /newmission (guided or in one message), /missions,
+"""Companies' side of missions: /newmission (guided or in one message), /missions,
 the mission card and its actions, and the answers to applications.
 
 Every button re-reads the mission and checks that it belongs to the company tapping it.
@@ -19,21 +19,21 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot import mission_form
-from bot.callbacks import BrowseCb, CallbackData, MissionCb, ThreadCb
-from bot.commands import Command
-from bot.context import CallboardApp, CallboardContext
-from bot.i18n import Html, Translator
-from bot.keyboards import button, in_rows, keyboard
+from services import mission_form
+from bot.kit.callbacks import BrowseCb, CallbackData, MissionCb, ThreadCb
+from bot.kit.commands import Command
+from bot.kit.context import CallboardApp, CallboardContext
+from bot.kit.i18n import Html, Translator
+from bot.kit.keyboards import button, in_rows, keyboard
 from bot.lifecycle import close_mission
-from bot.mission_form import Limits
+from services.mission_form import Limits
 from bot.notifications import notify
-from bot.outbox import enqueue_message
-from bot.validation import Invalid
-from bot.views import company_card, fields_card, mission_label
-from bot.wizards import ANSWER_OTHER, ANSWER_TEXT, Wizard
+from bot.kit.outbox import enqueue_message
+from services.validation import Invalid
+from bot.kit.views import company_card, fields_card, mission_label
+from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard
 from handlers.common import HomeCb
-from handlers.screens import (
+from bot.kit.screens import (
     chat_id_of,
     close_keyboard,
     pager,

@@ -1,4 +1,4 @@
-"""/start and the profile wizards (SPEC §2), and /profile, which reuses the wizard's steps
+"""/start and the profile wizards, and /profile, which reuses the wizard's steps
 to edit one field at a time.
 
 The wizard's draft lives in `user_data["wizard"]` and its step in a persistent
@@ -20,15 +20,15 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot import validation
-from bot.callbacks import CallbackData
-from bot.commands import ALWAYS, MEMBERS, Command
-from bot.context import CallboardApp, CallboardContext
-from bot.keyboards import button, in_rows, keyboard
-from bot.wizards import ANSWER_OTHER, ANSWER_TEXT, Wizard
+from services import validation
+from bot.kit.callbacks import CallbackData
+from bot.kit.commands import ALWAYS, MEMBERS, Command
+from bot.kit.context import CallboardApp, CallboardContext
+from bot.kit.keyboards import button, in_rows, keyboard
+from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard
 from handlers.browse import open_deep_link
 from handlers.common import HomeCb, send_home
-from handlers.screens import chat_id_of, close_keyboard, text_expected
+from bot.kit.screens import chat_id_of, close_keyboard, text_expected
 from storage.database import Transaction
 from storage.models import CompanyProfile, ProspectorProfile, Role
 

@@ -1,4 +1,4 @@
-"""Threads and rate negotiation (SPEC §5): everything a company and a prospector say to
+"""Threads and rate negotiation: everything a company and a prospector say to
 each other goes through the bot, under a header naming the mission and the other side by
 its public name only (prospector code, company name) — never a Telegram identity.
 
@@ -21,16 +21,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import BrowseCb, MissionCb, ThreadCb, parse_number
-from bot.commands import MEMBERS, Command
-from bot.context import CallboardApp, CallboardContext
-from bot.i18n import Html, Translator
-from bot.keyboards import button, keyboard
-from bot.money import parse_amount
+from bot.kit.callbacks import BrowseCb, MissionCb, ThreadCb, parse_number
+from bot.kit.commands import MEMBERS, Command
+from bot.kit.context import CallboardApp, CallboardContext
+from bot.kit.i18n import Html, Translator
+from bot.kit.keyboards import button, keyboard
+from services.money import parse_amount
 from bot.notifications import translator_for
-from bot.outbox import enqueue_message, enqueue_send
-from bot.wizards import ANSWER_OTHER, ANSWER_TEXT, Wizard
-from handlers.screens import chat_id_of, pager, refuse, show_screen, text_expected
+from bot.kit.outbox import enqueue_message, enqueue_send
+from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard
+from bot.kit.screens import chat_id_of, pager, refuse, show_screen, text_expected
 from storage.database import Transaction
 from storage.models import (
     Assignment,

@@ -16,9 +16,9 @@ from typing import Any
 from telegram import Update
 
 from bot.app import build_application
-from bot.context import SERVICES_KEY, CallboardApp, Services
-from bot.guards import FloodGuard
-from bot.outbox import OutboxOptions
+from bot.kit.context import SERVICES_KEY, CallboardApp, Services
+from bot.kit.guards import FloodGuard
+from bot.kit.outbox import OutboxOptions
 from bot.settings import Settings
 from storage.clock import Clock, SystemClock
 from tests.fake_telegram import FakeMessage, FakeRequest, FakeTelegram

@@ -1,4 +1,4 @@
-"""SPEC §4: /browse with paging and filters, taking missions (50 prospectors racing for 3
+"""/browse with paging and filters, taking missions (50 prospectors racing for 3
 slots), /mymissions and leaving. The bot runs on a ManualClock moved by the tests."""
 
 from __future__ import annotations

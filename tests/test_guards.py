@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.guards import FloodGuard
+from bot.kit.guards import FloodGuard
 from storage.clock import ManualClock
 from tests.fake_telegram import FakeTelegram
 from tests.harness import BotHarness, make_settings

@@ -1,4 +1,4 @@
-"""SPEC §3 and the company side of §4: the /newmission wizard and the one-message form,
+"""The /newmission wizard and the one-message form,
 money formats, /missions and the mission card (pause, resume, close, edit, share), deep links,
 authorization against forged buttons, approvals, new-mission alerts and the deadline tick.
 
@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import jobs
-from bot.context import CallboardContext
+from bot.kit import jobs
+from bot.kit.context import CallboardContext
 from storage.clock import ManualClock
 from storage.models import Priority
 from tests.harness import BotHarness

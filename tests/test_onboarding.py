@@ -1,4 +1,4 @@
-"""SPEC §2: onboarding of companies and prospectors, in French and English, with every
+"""Onboarding of companies and prospectors, in French and English, with every
 invalid input tried at its step; /profile, /language, /help, /cancel and deep links."""
 
 from __future__ import annotations

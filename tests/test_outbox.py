@@ -1,4 +1,4 @@
-"""The outbox dispatcher (SPEC §8), driven through the real Application and the fake Telegram.
+"""The outbox dispatcher, driven through the real Application and the fake Telegram.
 
 Rows are queued the way product code queues them (`enqueue_message` in a transaction) and
 the tests look at what each user's chat shows, at the Bot API calls the fake received and at
@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from bot.outbox import OutboxOptions, enqueue_message
+from bot.kit.outbox import OutboxOptions, enqueue_message
 from storage.models import OutboxMessage, OutboxStatus, Priority
 from tests.fake_telegram import FakeTelegram
 from tests.harness import FAST_OUTBOX, BotHarness, FakeUser, make_settings

@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Update
 
-from bot.processor import PerUserUpdateProcessor
+from bot.kit.processor import PerUserUpdateProcessor
 from tests.fake_telegram import FakeTelegram
 
 

@@ -1,4 +1,4 @@
-"""A half-finished wizard survives a restart of the application (SPEC §12 persistence)."""
+"""A half-finished wizard survives a restart of the application."""
 
 from __future__ import annotations
 

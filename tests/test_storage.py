@@ -1,4 +1,4 @@
-"""The SQLite storage (SPEC §12): migrations, transactions and the PTB persistence."""
+"""The SQLite storage: migrations, transactions and the PTB persistence."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pytest
 import storage.migrations
 from storage.database import Database
 from storage.migrations import DatabaseTooNewError, migration_scripts
-from storage.persistence import SqlitePersistence
+from bot.kit.persistence import SqlitePersistence
 from tests.fake_telegram import FakeTelegramServer
 
 ROOT = Path(__file__).parents[1]

@@ -1,4 +1,4 @@
-"""SPEC §5 threads and negotiation, with the privacy rule of §1.6."""
+"""Threads and negotiation, with the privacy rule: no Telegram identity crosses a thread."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
--- Missions posted by companies and the assignments of prospectors to them (SPEC §3, §4).
+-- Missions posted by companies and the assignments of prospectors to them.
 
 CREATE TABLE missions (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,4 +1,4 @@
--- Private threads between a mission's company and one prospector, and rate offers (SPEC §5).
+-- Private threads between a mission's company and one prospector, and rate offers.
 
 CREATE TABLE threads (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,

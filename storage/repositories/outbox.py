@@ -17,7 +17,7 @@ def _message(row: Row) -> OutboxMessage:
 
 
 class OutboxRepository:
-    """Durable queue of messages to users other than the one acting (SPEC §8)."""
+    """Durable queue of messages to users other than the one acting."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db

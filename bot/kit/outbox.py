@@ -1,4 +1,4 @@
-"""The outbox dispatcher (SPEC §8): delivers queued rows to Telegram and records outcomes.
+"""The outbox dispatcher: delivers queued rows to Telegram and records outcomes.
 
 Rows are picked in priority order, only the oldest pending row of each chat at a time
 (per-chat order), under a global rate and a per-chat rate. A 429 pauses all sending for

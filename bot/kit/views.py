@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.i18n import Html, Translator
+from bot.kit.i18n import Html, Translator
 from storage.models import Mission, MissionFields
 
 

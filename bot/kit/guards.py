@@ -16,8 +16,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot.context import CallboardApp, CallboardContext
-from bot.i18n import language_for
+from bot.kit.context import CallboardApp, CallboardContext
+from bot.kit.i18n import language_for
 from storage.clock import to_db
 
 _LOGGER = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ _LOGGER = logging.getLogger(__name__)
 DEDUPE_GROUP = -40
 FLOOD_GROUP = -35
 ACCOUNT_GROUP = -30
-# After the account is known, before features (see bot.wizards).
+# After the account is known, before features (see bot.kit.wizard).
 WIZARD_GROUP = -25
 
 BAN_NOTICE_EVERY = timedelta(days=1)

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.callbacks import CallbackData
-from bot.context import CallboardContext
-from bot.i18n import Translator
-from bot.keyboards import button
+from bot.kit.callbacks import CallbackData
+from bot.kit.context import CallboardContext
+from bot.kit.i18n import Translator
+from bot.kit.keyboards import button
 
 
 def chat_id_of(update: Update) -> int:

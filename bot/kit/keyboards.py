@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import CallbackData
+from bot.kit.callbacks import CallbackData
 
 
 def button(label: str, data: CallbackData) -> InlineKeyboardButton:

@@ -1,4 +1,4 @@
-"""Scheduled work (SPEC §7): a short tick every minute that reads what is due from the
+"""Scheduled work: a short tick every minute that reads what is due from the
 database. Each piece is idempotent, so a late, repeated or missed tick catches up and never
 acts twice."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.context import CallboardApp, CallboardContext
+from bot.kit.context import CallboardApp, CallboardContext
 from bot.lifecycle import close_mission
 from bot.notifications import notify
 

@@ -1,4 +1,4 @@
-"""Exact money: integer cents in, locale-formatted text out (SPEC §1.3)."""
+"""Exact money: integer cents in, locale-formatted text out."""
 
 from __future__ import annotations
 

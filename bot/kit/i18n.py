@@ -18,7 +18,7 @@ from typing import Literal
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 
-from bot.money import babel_locale, format_money
+from services.money import babel_locale, format_money
 
 Language = Literal["fr", "en"]
 LANGUAGES: tuple[Language, ...] = ("fr", "en")

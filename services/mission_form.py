@@ -1,4 +1,4 @@
-"""Reading a mission's fields from what a company types (SPEC §3), one step at a time or
+"""Reading a mission's fields from what a company types, one step at a time or
 all at once in the one-message form. Pure functions; errors are catalog keys."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from bot.money import parse_amount
-from bot.validation import Invalid, clean_text
+from services.money import parse_amount
+from services.validation import Invalid, clean_text
 from storage.models import Approval, MissionFields, PayModel, Target
 
 FIELDS: Final = (

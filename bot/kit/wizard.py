@@ -14,8 +14,8 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import BaseHandler, ConversationHandler, filters
 
-from bot.callbacks import ThreadCb
-from bot.context import CallboardContext
+from bot.kit.callbacks import ThreadCb
+from bot.kit.context import CallboardContext
 
 # Commands that leave a running wizard alone: help is read-only, language only changes how
 # the next questions are worded, cancel is the wizard's own.

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.context import CallboardContext
+from bot.kit.context import CallboardContext
 
 _LOGGER = logging.getLogger(__name__)
 

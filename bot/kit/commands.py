@@ -9,7 +9,7 @@ from typing import Literal
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.i18n import Catalogs, Translator
+from bot.kit.i18n import Catalogs, Translator
 from storage.models import Role, User
 
 _LOGGER = logging.getLogger(__name__)

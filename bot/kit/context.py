@@ -8,9 +8,9 @@ from typing import Any
 from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.commands import Command, publish_user_menu
-from bot.i18n import Catalogs, Translator
-from bot.outbox import OutboxDispatcher
+from bot.kit.commands import Command, publish_user_menu
+from bot.kit.i18n import Catalogs, Translator
+from bot.kit.outbox import OutboxDispatcher
 from bot.settings import Settings
 from storage.clock import Clock
 from storage.database import Database

@@ -21,14 +21,16 @@ from bot.kit.commands import Command, publish_default_menu
 from bot.kit.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
 from bot.kit.errors import on_error
 from bot.kit.i18n import Catalogs
+from bot.kit.notifier import OutboxNotifier, Renderers
 from bot.kit.outbox import OutboxDispatcher, OutboxOptions
+from bot.kit.persistence import SqlitePersistence
 from bot.kit.processor import PerUserUpdateProcessor
-from bot.settings import Settings
 from bot.kit.wizard import Wizard, one_wizard_at_a_time
+from bot.settings import Settings
 from handlers import browse, common, missions, onboarding, threads
+from services.ports import Deps, Rules
 from storage.clock import Clock, SystemClock
 from storage.database import Database
-from bot.kit.persistence import SqlitePersistence
 from storage.repositories import Repositories
 
 # Order matters inside the default group: the first matching handler wins, so wizards come
@@ -42,6 +44,17 @@ warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTB
 
 def all_commands() -> list[Command]:
     return [command for feature in FEATURES for command in feature.COMMANDS]
+
+
+def notice_renderers() -> Renderers:
+    """Every feature's renderers of the notices the rules send."""
+    return {kind: render for feature in FEATURES for kind, render in feature.NOTICES.items()}
+
+
+def rules_of(settings: Settings) -> Rules:
+    return Rules(
+        min_rate_cents=settings.min_rate, max_rate_cents=settings.max_rate, zone=settings.zone
+    )
 
 
 def build_application(
@@ -71,6 +84,8 @@ def build_application(
             application.bot, db, repos.outbox, repos.users, clock, options
         )
         commands = all_commands()
+        notifier = OutboxNotifier(catalogs, repos, notice_renderers())
+        deps = Deps(db=db, repos=repos, notifier=notifier, clock=clock, rules=rules_of(settings))
         application.bot_data[SERVICES_KEY] = Services(
             settings=settings,
             db=db,
@@ -79,6 +94,7 @@ def build_application(
             repos=repos,
             outbox=dispatcher,
             commands=commands,
+            deps=deps,
         )
         await publish_default_menu(application.bot, commands, catalogs)
         dispatcher.start()

@@ -18,12 +18,12 @@ from bot.kit.commands import Command
 from bot.kit.context import CallboardApp, CallboardContext
 from bot.kit.i18n import Html, Translator
 from bot.kit.keyboards import button, keyboard
-from bot.notifications import notify, translator_for
 from bot.kit.outbox import enqueue_message
+from bot.kit.screens import chat_id_of, pager, refuse, role_refusal, show_screen
 from bot.kit.views import browse_row, mission_details, mission_label
+from bot.notifications import notify, translator_for
 from handlers.common import HomeCb
 from handlers.missions import show_card
-from bot.kit.screens import chat_id_of, pager, refuse, role_refusal, show_screen
 from storage.database import Transaction
 from storage.models import (
     Approval,
@@ -560,3 +560,6 @@ def register(application: CallboardApp) -> None:
         CallbackQueryHandler(my_missions, pattern=HomeCb.matching(action="mine"))
     )
     application.add_handler(CallbackQueryHandler(on_browse_button, pattern=BrowseCb.matches))
+
+
+NOTICES: dict[type, object] = {}

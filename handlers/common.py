@@ -165,3 +165,6 @@ def register_fallbacks(application: CallboardApp) -> None:
     application.add_handler(
         MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unhandled_message)
     )
+
+
+NOTICES: dict[type, object] = {}

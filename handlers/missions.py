@@ -19,20 +19,12 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from services import mission_form
 from bot.kit.callbacks import BrowseCb, CallbackData, MissionCb, ThreadCb
 from bot.kit.commands import Command
 from bot.kit.context import CallboardApp, CallboardContext
 from bot.kit.i18n import Html, Translator
 from bot.kit.keyboards import button, in_rows, keyboard
-from bot.lifecycle import close_mission
-from services.mission_form import Limits
-from bot.notifications import notify
-from bot.kit.outbox import enqueue_message
-from services.validation import Invalid
-from bot.kit.views import company_card, fields_card, mission_label
-from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard
-from handlers.common import HomeCb
+from bot.kit.notifier import Outbound, Renderers, text_message
 from bot.kit.screens import (
     chat_id_of,
     close_keyboard,
@@ -42,6 +34,15 @@ from bot.kit.screens import (
     show_screen,
     text_expected,
 )
+from bot.kit.views import company_card, fields_card, mission_label
+from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard
+from bot.lifecycle import close_mission
+from bot.notifications import notify
+from handlers.common import HomeCb
+from services import mission_form, notices
+from services import missions as missions_service
+from services.mission_form import Limits
+from services.validation import Invalid
 from storage.database import Transaction
 from storage.models import (
     Approval,
@@ -385,46 +386,34 @@ async def cancel_draft(update: Update, context: CallboardContext) -> object:
 async def publish(update: Update, context: CallboardContext) -> object:
     if await _tapped(update, context) is None:
         return None
-    if not _is_company(context):
-        return END
-    fields = draft_fields(context)
-    account = context.user_account
-    async with context.db.transaction() as tx:
-        mission_id = await context.repos.missions.create(tx, account.id, fields)
-        alerted = await _alert_prospectors(context, tx, mission_id, fields)
-    _clear(context)
-    await context.bot.send_message(
-        chat_id_of(update), context.t("mission.published", mission_id=mission_id, alerted=alerted)
+    outcome = await missions_service.publish(
+        context.deps, context.user_account.id, draft_fields(context)
     )
-    await show_card(chat_id_of(update), context, mission_id)
+    _clear(context)
+    if not isinstance(outcome, missions_service.Published):
+        await refuse(update, context)
+        return END
+    await context.bot.send_message(
+        chat_id_of(update),
+        context.t("mission.published", mission_id=outcome.mission_id, alerted=outcome.alerted),
+    )
+    await show_card(chat_id_of(update), context, outcome.mission_id)
     return END
 
 
-async def _alert_prospectors(
-    context: CallboardContext, tx: Transaction, mission_id: int, fields: MissionFields
-) -> int:
-    """Queue a new-mission alert for every prospector who asked for them and works in the
-    mission's market. Bulk priority: a big fan-out must not delay other notifications."""
-    recipients = await context.repos.missions.alert_recipients(tx, fields.target)
-    for recipient in recipients:
-        t = context.translator(recipient.language)
-        markup = keyboard(
-            [[button(t.plain("button.details"), BrowseCb(action="details", value=str(mission_id)))]]
-        )
-        await enqueue_message(
-            context.repos.outbox,
-            tx,
-            recipient.user_id,
-            t(
-                "alert.new_mission",
-                title=fields.title,
-                rate=t.money(fields.rate_cents),
-                pay=t.plain(f"pay.{fields.pay_model}"),
-            ),
-            reply_markup=markup,
-            priority=Priority.BROADCAST,
-        )
-    return len(recipients)
+def render_alert(notice: notices.NewMissionAlert, t: Translator) -> Outbound:
+    details = BrowseCb(action="details", value=str(notice.mission_id))
+    text = t(
+        "alert.new_mission",
+        title=notice.title,
+        rate=t.money(notice.rate_cents),
+        pay=t.plain(f"pay.{notice.pay_model}"),
+    )
+    markup = keyboard([[button(t.plain("button.details"), details)]])
+    return text_message(text, markup, Priority.BROADCAST)
+
+
+NOTICES: Renderers = {notices.NewMissionAlert: render_alert}
 
 
 # --- /missions and the mission card ---------------------------------------------------------

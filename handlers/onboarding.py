@@ -20,15 +20,15 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from services import validation
 from bot.kit.callbacks import CallbackData
 from bot.kit.commands import ALWAYS, MEMBERS, Command
 from bot.kit.context import CallboardApp, CallboardContext
 from bot.kit.keyboards import button, in_rows, keyboard
+from bot.kit.screens import chat_id_of, close_keyboard, text_expected
 from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard
 from handlers.browse import open_deep_link
 from handlers.common import HomeCb, send_home
-from bot.kit.screens import chat_id_of, close_keyboard, text_expected
+from services import validation
 from storage.database import Transaction
 from storage.models import CompanyProfile, ProspectorProfile, Role
 
@@ -545,3 +545,6 @@ def register(application: CallboardApp) -> None:
     application.add_handler(
         CallbackQueryHandler(show_profile, pattern=HomeCb.matching(action="profile"))
     )
+
+
+NOTICES: dict[type, object] = {}

@@ -26,11 +26,11 @@ from bot.kit.commands import MEMBERS, Command
 from bot.kit.context import CallboardApp, CallboardContext
 from bot.kit.i18n import Html, Translator
 from bot.kit.keyboards import button, keyboard
-from services.money import parse_amount
-from bot.notifications import translator_for
 from bot.kit.outbox import enqueue_message, enqueue_send
-from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard
 from bot.kit.screens import chat_id_of, pager, refuse, show_screen, text_expected
+from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard
+from bot.notifications import translator_for
+from services.money import parse_amount
 from storage.database import Transaction
 from storage.models import (
     Assignment,
@@ -687,3 +687,6 @@ def register_relay(application: CallboardApp) -> None:
         | filters.VIDEO
     ) & ~filters.COMMAND
     application.add_handler(MessageHandler(content, relay))
+
+
+NOTICES: dict[type, object] = {}

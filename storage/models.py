@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -167,6 +167,14 @@ class Assignment(Model):
 class BrowseFilters(Model):
     pay_model: PayModel | None = None
     min_rate_cents: int | None = None
+    target: Target | None = None
+
+
+class Audience(Model):
+    """Who a fan-out goes to. `new_mission_alert`: prospectors who asked for new-mission
+    alerts and work in `target`'s market, not banned and not blocking the bot."""
+
+    kind: Literal["new_mission_alert"]
     target: Target | None = None
 
 

@@ -17,9 +17,9 @@ import aiosqlite
 import pytest
 
 import storage.migrations
+from bot.kit.persistence import SqlitePersistence
 from storage.database import Database
 from storage.migrations import DatabaseTooNewError, migration_scripts
-from bot.kit.persistence import SqlitePersistence
 from tests.fake_telegram import FakeTelegramServer
 
 ROOT = Path(__file__).parents[1]

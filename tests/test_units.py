@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services import validation
 from bot.kit.callbacks import CallbackData
 from bot.kit.i18n import Catalogs, Html, language_for, load_catalog
-from services.money import format_money, parse_amount
 from bot.settings import Settings, describe_error, parse_quiet_hours
+from services import validation
+from services.money import format_money, parse_amount
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

@@ -12,6 +12,7 @@ from bot.kit.commands import Command, publish_user_menu
 from bot.kit.i18n import Catalogs, Translator
 from bot.kit.outbox import OutboxDispatcher
 from bot.settings import Settings
+from services.ports import Deps
 from storage.clock import Clock
 from storage.database import Database
 from storage.models import User
@@ -29,6 +30,7 @@ class Services:
     repos: Repositories
     outbox: OutboxDispatcher
     commands: list[Command]
+    deps: Deps
 
     async def publish_menu(self, bot: Bot, user: User) -> None:
         admin = user.id in self.settings.admin_ids
@@ -53,6 +55,11 @@ class CallboardContext(
     @property
     def settings(self) -> Settings:
         return self.services.settings
+
+    @property
+    def deps(self) -> Deps:
+        """What the rules (`services`) need."""
+        return self.services.deps
 
     @property
     def db(self) -> Database:

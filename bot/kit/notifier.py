@@ -1,0 +1,87 @@
+"""The notifier the rules use: a notice becomes an outbox row in its recipient's language.
+
+Each feature renders its own notices (see `Feature.notices`); this module only looks up the
+recipient's language, calls the renderer and queues the result in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from bot.kit.i18n import LANGUAGES, Catalogs, Translator
+from bot.kit.outbox import enqueue_send
+from services.notices import Notice
+from storage.database import Transaction
+from storage.models import Audience, Priority
+from storage.repositories import Repositories
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A message ready to queue: a Bot method, its keyword arguments (without chat_id) and
+    its buttons."""
+
+    method: str
+    params: dict[str, Any]
+    markup: InlineKeyboardMarkup | None = None
+    priority: Priority = Priority.NOTIFICATION
+
+
+def text_message(
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    priority: Priority = Priority.NOTIFICATION,
+) -> Outbound:
+    return Outbound("send_message", {"text": text}, markup, priority)
+
+
+Renderer = Callable[[Any, Translator], Outbound]
+Renderers = Mapping[type[Notice], Renderer]
+
+
+class OutboxNotifier:
+    def __init__(self, catalogs: Catalogs, repos: Repositories, renderers: Renderers) -> None:
+        self._catalogs = catalogs
+        self._repos = repos
+        self._renderers = dict(renderers)
+
+    def render(self, notice: Notice, t: Translator) -> Outbound:
+        renderer = self._renderers.get(type(notice))
+        if renderer is None:
+            raise LookupError(f"no feature renders {type(notice).__name__}")
+        return renderer(notice, t)
+
+    async def notify(self, tx: Transaction, user_id: int, notice: Notice) -> None:
+        user = await self._repos.users.get(user_id, tx)
+        t = self._catalogs[user.language if user else self._catalogs.default]
+        outbound = self.render(notice, t)
+        await enqueue_send(
+            self._repos.outbox,
+            tx,
+            user_id,
+            outbound.method,
+            outbound.params,
+            outbound.markup,
+            outbound.priority,
+            notice.thread_id,
+        )
+
+    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
+        recipients = await self._repos.missions.alert_recipients(tx, audience.target)
+        rendered = {code: self.render(notice, self._catalogs[code]) for code in LANGUAGES}
+        for recipient in recipients:
+            outbound = rendered.get(recipient.language, rendered[self._catalogs.default])
+            await enqueue_send(
+                self._repos.outbox,
+                tx,
+                recipient.user_id,
+                outbound.method,
+                outbound.params,
+                outbound.markup,
+                Priority.BROADCAST,
+            )
+        return len(recipients)

@@ -1,0 +1,76 @@
+"""A mission's life: publish, pause, resume, close (by its company or at its deadline),
+edit. Each function runs one transaction, re-checks ownership and state in it, and tells
+the other people concerned through the notifier."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from services import notices
+from services.ports import Deps
+from storage.database import Transaction
+from storage.models import Audience, Mission, MissionFields, MissionStatus, Role
+
+
+class Published(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    mission_id: int
+    alerted: int
+
+
+class Refused(StrEnum):
+    NOT_ALLOWED = "not_allowed"
+
+
+async def publish(deps: Deps, company_id: int, fields: MissionFields) -> Published | Refused:
+    """Create the open mission and alert the prospectors who asked for new missions in its
+    market (the alerts are expanded after the commit, in chunks)."""
+    async with deps.db.transaction() as tx:
+        company = await deps.repos.users.get(company_id, tx)
+        if company is None or company.role is not Role.COMPANY or company.is_banned:
+            return Refused.NOT_ALLOWED
+        mission_id = await deps.repos.missions.create(tx, company_id, fields)
+        alert = notices.NewMissionAlert(
+            mission_id=mission_id,
+            title=fields.title,
+            rate_cents=fields.rate_cents,
+            pay_model=fields.pay_model,
+        )
+        audience = Audience(kind="new_mission_alert", target=fields.target)
+        alerted = await deps.notifier.fan_out(tx, audience, alert)
+    return Published(mission_id=mission_id, alerted=alerted)
+
+
+async def close_in(deps: Deps, tx: Transaction, mission: Mission, *, reason: str) -> bool:
+    """Close the mission in `tx`: its assignments end and their prospectors are told.
+    False if it was already closed."""
+    closed = await deps.repos.missions.set_status(
+        tx,
+        mission.id,
+        allowed_from=(MissionStatus.OPEN, MissionStatus.PAUSED),
+        to=MissionStatus.CLOSED,
+        reason=reason,
+    )
+    if not closed:
+        return False
+    notice = notices.MissionClosed(mission_id=mission.id, title=mission.title)
+    for assignment in await deps.repos.assignments.close_for_mission(tx, mission.id):
+        await deps.notifier.notify(tx, assignment.prospector_id, notice)
+    return True
+
+
+async def close_past_deadline(deps: Deps, today: date) -> int:
+    """Close every open or paused mission whose last day is before `today` and tell its
+    company; returns how many were closed. Idempotent: a closed mission is not listed."""
+    closed = 0
+    async with deps.db.transaction() as tx:
+        for mission in await deps.repos.missions.past_deadline(tx, today):
+            if await close_in(deps, tx, mission, reason="deadline"):
+                notice = notices.MissionPastDeadline(mission_id=mission.id, title=mission.title)
+                await deps.notifier.notify(tx, mission.company_id, notice)
+                closed += 1
+    return closed

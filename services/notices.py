@@ -1,0 +1,101 @@
+"""Messages the rules send to users other than the one acting, as typed values.
+
+Each is rendered by the Telegram layer in its recipient's language; the fields are what the
+text needs, never a Telegram identity: prospectors appear by their public code, companies
+by their name."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from storage.models import MessageKind, PayModel
+
+
+class Notice(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    # Set on notices about a thread: a reply to the delivered message goes to that thread.
+    thread_id: int | None = None
+
+
+class MissionRef(Notice):
+    mission_id: int
+    title: str
+
+
+class ProspectorStarted(MissionRef):
+    """To the company: a prospector started on an automatic mission."""
+
+    code: str
+    rate_cents: int
+
+
+class ApplicationReceived(MissionRef):
+    """To the company: a prospector applied; the company answers with Approve / Decline."""
+
+    assignment_id: int
+    code: str
+    display_name: str
+    experience_years: int
+    languages: tuple[str, ...]
+
+
+class ApplicationApproved(MissionRef):
+    rate_cents: int
+
+
+class ApplicationDeclined(MissionRef):
+    pass
+
+
+class ProspectorLeft(MissionRef):
+    """To the company: an active prospector left (their slot is free again)."""
+
+    code: str
+
+
+class ApplicationWithdrawn(MissionRef):
+    """To the company: an applicant or negotiating prospector withdrew."""
+
+    code: str
+
+
+class MissionClosed(MissionRef):
+    """To a prospector on the mission: it closed."""
+
+
+class MissionPastDeadline(MissionRef):
+    """To the company: the mission closed at its deadline."""
+
+
+class NewMissionAlert(MissionRef):
+    rate_cents: int
+    pay_model: PayModel
+
+
+class ThreadNotice(Notice):
+    """Something said in a thread, shown under the thread's header as its recipient sees
+    it (`other` is the sender's public name)."""
+
+    mission_id: int
+    other: str
+
+
+class MessageRelayed(ThreadNotice):
+    kind: MessageKind
+    body: str
+    file_id: str | None
+
+
+class OfferReceived(ThreadNotice):
+    offer_id: int
+    amount_cents: int
+    pay_model: PayModel
+
+
+class OfferAccepted(ThreadNotice):
+    amount_cents: int
+
+
+class OfferDeclined(ThreadNotice):
+    amount_cents: int

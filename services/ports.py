@@ -1,0 +1,47 @@
+"""What the rules need from the world, as interfaces the composition fills in.
+
+Services never render text nor talk to Telegram: they hand a typed notice to the notifier,
+which the Telegram kit implements (rendering it in the recipient's language and queueing it
+in the outbox, inside the caller's transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from services.notices import Notice
+from storage.clock import Clock
+from storage.database import Database, Transaction
+from storage.models import Audience
+from storage.repositories import Repositories
+
+
+class Notifier(Protocol):
+    async def notify(self, tx: Transaction, user_id: int, notice: Notice) -> None:
+        """Queue `notice` for one user, in `tx`."""
+
+    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
+        """Queue `notice` for everyone in `audience`, in `tx`, without holding the write
+        lock for long: the recipients are expanded in chunks after the commit. Returns how
+        many recipients the audience has now."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The settings the rules depend on, in the rules' own terms."""
+
+    min_rate_cents: int
+    max_rate_cents: int
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Everything a service needs, built once by the composition."""
+
+    db: Database
+    repos: Repositories
+    notifier: Notifier
+    clock: Clock
+    rules: Rules

@@ -4,12 +4,13 @@ the other people concerned through the notifier."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from services import notices
+from services import assignments, notices
 from services.ports import Deps
 from storage.database import Transaction
 from storage.models import Audience, Mission, MissionFields, MissionStatus, Role
@@ -58,7 +59,7 @@ async def close_in(deps: Deps, tx: Transaction, mission: Mission, *, reason: str
     if not closed:
         return False
     notice = notices.MissionClosed(mission_id=mission.id, title=mission.title)
-    for assignment in await deps.repos.assignments.close_for_mission(tx, mission.id):
+    for assignment in await assignments.end_all(deps, tx, mission):
         await deps.notifier.notify(tx, assignment.prospector_id, notice)
     return True
 
@@ -74,3 +75,69 @@ async def close_past_deadline(deps: Deps, today: date) -> int:
                 await deps.notifier.notify(tx, mission.company_id, notice)
                 closed += 1
     return closed
+
+
+async def own_mission(deps: Deps, company_id: int, mission_id: int) -> Mission | None:
+    """The mission if it belongs to `company_id`."""
+    mission = await deps.repos.missions.get(mission_id)
+    return mission if mission is not None and mission.company_id == company_id else None
+
+
+_MOVES = {
+    MissionStatus.PAUSED: (MissionStatus.OPEN,),
+    MissionStatus.OPEN: (MissionStatus.PAUSED,),
+}
+
+
+async def set_paused(deps: Deps, company_id: int, mission_id: int, *, paused: bool) -> bool:
+    """Pause an open mission (it leaves /browse) or resume a paused one; False if the
+    mission is not the company's or not in the state to move from."""
+    to = MissionStatus.PAUSED if paused else MissionStatus.OPEN
+    async with deps.db.transaction() as tx:
+        mission = await deps.repos.missions.get(mission_id, tx)
+        if mission is None or mission.company_id != company_id:
+            return False
+        return await deps.repos.missions.set_status(tx, mission_id, allowed_from=_MOVES[to], to=to)
+
+
+async def close(deps: Deps, company_id: int, mission_id: int) -> bool:
+    """The company closes its mission; its prospectors are told."""
+    async with deps.db.transaction() as tx:
+        mission = await deps.repos.missions.get(mission_id, tx)
+        if mission is None or mission.company_id != company_id:
+            return False
+        return await close_in(deps, tx, mission, reason="company")
+
+
+class EditOutcome(StrEnum):
+    UPDATED = "updated"
+    SLOTS_BELOW_ACTIVE = "slots_below_active"
+    NOT_ALLOWED = "not_allowed"
+
+
+@dataclass(frozen=True)
+class Edited:
+    outcome: EditOutcome
+    mission: Mission | None
+
+
+EDITABLE = ("title", "brief", "rate_cents", "slots", "result_cap", "deadline")
+
+
+async def edit(deps: Deps, company_id: int, mission_id: int, field: str, value: object) -> Edited:
+    """Change one field of a live mission. A new rate applies only to prospectors who start
+    afterwards (an assignment keeps the rate it was agreed at); slots cannot go below the
+    prospectors already active."""
+    async with deps.db.transaction() as tx:
+        mission = await deps.repos.missions.get(mission_id, tx)
+        if (
+            mission is None
+            or mission.company_id != company_id
+            or mission.status is MissionStatus.CLOSED
+            or field not in EDITABLE
+        ):
+            return Edited(EditOutcome.NOT_ALLOWED, mission)
+        if field == "slots" and isinstance(value, int) and value < mission.active_count:
+            return Edited(EditOutcome.SLOTS_BELOW_ACTIVE, mission)
+        await deps.repos.missions.update_field(tx, mission.id, field, value)
+    return Edited(EditOutcome.UPDATED, mission)

@@ -92,37 +92,104 @@ def parse_number(text: str) -> int | None:
     return number if number <= LARGEST_NUMBER else None
 
 
-# Buttons shared by several features.
+# Buttons that more than one feature builds or recognises: one class per action, each
+# field typed. Feature-private buttons live in their feature.
 
 
-class MissionCb(CallbackData):
-    """A company's action on one of its missions; `arg` is a page or an assignment id."""
+class HomeCb(CallbackData):
+    """A destination of the home screen that no feature owns (help, language, profile)."""
 
-    prefix = "m"
-    action: Literal[
-        "card", "applicants", "active", "pause", "resume", "close", "close_ok",
-        "edit", "field", "share", "approve", "decline",
-    ]  # fmt: skip
-    mission_id: int
-    arg: int = 0
+    prefix = "h"
+    action: Literal["help", "language", "profile"]
 
 
-class BrowseCb(CallbackData):
-    """A prospector's action while browsing; `value` is a page, a mission or an option."""
+class MissionListCb(CallbackData):
+    """A company's /missions list, at `page`."""
 
-    prefix = "b"
-    action: Literal[
-        "page", "details", "filters", "fpay", "ftarget", "frate", "fclear", "accept",
-        "propose", "ask", "mine", "leave", "leave_ok",
-    ]  # fmt: skip
-    value: str
-
-
-class ThreadCb(CallbackData):
-    """`item` is a thread id (reply, offer, open), an offer id (accept, counter, decline),
-    a page (list) or a mission id (mission: that mission's threads, at `page`)."""
-
-    prefix = "t"
-    action: Literal["reply", "offer", "open", "list", "mission", "accept", "counter", "decline"]
-    item: int
+    prefix = "ml"
     page: int = 0
+
+
+class MissionCardCb(CallbackData):
+    """A company's card of one of its missions."""
+
+    prefix = "mc"
+    mission_id: int
+
+
+class ApproveCb(CallbackData):
+    """A company approves an application (an applied assignment)."""
+
+    prefix = "ap"
+    assignment_id: int
+
+
+class DeclineCb(CallbackData):
+    """A company declines an application."""
+
+    prefix = "dc"
+    assignment_id: int
+
+
+class BrowsePageCb(CallbackData):
+    """A prospector's /browse list, at `page`, with the filters kept in their session."""
+
+    prefix = "bp"
+    page: int = 0
+
+
+class DetailsCb(CallbackData):
+    """A mission's details as a prospector sees them."""
+
+    prefix = "bd"
+    mission_id: int
+
+
+class MyMissionsCb(CallbackData):
+    """A prospector's /mymissions list, at `page`."""
+
+    prefix = "mm"
+    page: int = 0
+
+
+class ProposeRateCb(CallbackData):
+    """A prospector proposes another rate for a mission: opens its thread with an offer."""
+
+    prefix = "pr"
+    mission_id: int
+
+
+class AskQuestionCb(CallbackData):
+    """A prospector asks a question about a mission: opens its thread."""
+
+    prefix = "aq"
+    mission_id: int
+
+
+class ThreadReplyCb(CallbackData):
+    """Make a thread the current one: what the user sends next goes there."""
+
+    prefix = "tr"
+    thread_id: int
+
+
+class ThreadOfferCb(CallbackData):
+    """Make an offer (a rate per result) in a thread."""
+
+    prefix = "to"
+    thread_id: int
+
+
+class ThreadOpenCb(CallbackData):
+    """Show a thread's last messages."""
+
+    prefix = "tv"
+    thread_id: int
+
+
+class ThreadListCb(CallbackData):
+    """The user's threads at `page`; only one mission's when `mission_id` is set."""
+
+    prefix = "tl"
+    page: int = 0
+    mission_id: int = 0

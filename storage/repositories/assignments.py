@@ -58,59 +58,24 @@ class AssignmentRepository:
             (mission_id, prospector_id, status, agreed_rate_cents, now, now, activated),
         )
 
-    async def set_status(
+    async def move(
         self,
         tx: Transaction,
-        assignment_id: int,
-        *,
-        allowed_from: tuple[AssignmentStatus, ...],
+        assignment: Assignment,
         to: AssignmentStatus,
+        rate_cents: int | None,
     ) -> bool:
-        marks = ", ".join("?" for _ in allowed_from)
-        changed = await tx.execute(
-            f"""
-            UPDATE assignments SET status = ?, updated_at = ?
-            WHERE id = ? AND status IN ({marks})
-            """,
-            (to, to_db(self._clock.now()), assignment_id, *allowed_from),
-        )
-        return changed > 0
-
-    async def activate(self, tx: Transaction, assignment_id: int, rate_cents: int) -> bool:
-        """Make the assignment active at `rate_cents`; the agreed rate never changes after
-        (an active assignment is not activated again). The caller has taken the mission's
-        slot in the same transaction."""
+        """Move the assignment from the status it was read in to `to`, with `rate_cents` as
+        its rate (the rate applied for, or once active the agreed one). False if it changed
+        in between."""
         now = to_db(self._clock.now())
         changed = await tx.execute(
             """
-            UPDATE assignments SET status = 'active', updated_at = ?, activated_at = ?,
-                agreed_rate_cents = ?
-            WHERE id = ? AND status IN ('negotiating', 'applied')
+            UPDATE assignments SET status = ?, updated_at = ?, agreed_rate_cents = ?,
+                activated_at = CASE WHEN ? = 'active' THEN ? ELSE activated_at END
+            WHERE id = ? AND status = ?
             """,
-            (now, now, rate_cents, assignment_id),
-        )
-        return changed > 0
-
-    async def apply(self, tx: Transaction, assignment_id: int, rate_cents: int) -> bool:
-        """The prospector accepts the posted rate `rate_cents` (after negotiating, or coming
-        back after leaving): an application at that rate."""
-        changed = await tx.execute(
-            """
-            UPDATE assignments SET status = 'applied', updated_at = ?, agreed_rate_cents = ?
-            WHERE id = ? AND status IN ('negotiating', 'left')
-            """,
-            (to_db(self._clock.now()), rate_cents, assignment_id),
-        )
-        return changed > 0
-
-    async def reopen(self, tx: Transaction, assignment_id: int, status: AssignmentStatus) -> bool:
-        """A prospector who left or was declined applies again: same row, fresh start."""
-        changed = await tx.execute(
-            """
-            UPDATE assignments SET status = ?, updated_at = ?, agreed_rate_cents = NULL
-            WHERE id = ? AND status IN ('left', 'declined')
-            """,
-            (status, to_db(self._clock.now()), assignment_id),
+            (to, now, rate_cents, to, now, assignment.id, assignment.status),
         )
         return changed > 0
 
@@ -169,23 +134,14 @@ class AssignmentRepository:
         )
         return int(value)
 
-    async def close_for_mission(self, tx: Transaction, mission_id: int) -> list[Assignment]:
-        """The mission closed: active assignments end, pending ones are declined.
-        Returns the assignments that changed, for notifying their prospectors."""
+    async def open_for_mission(self, tx: Transaction, mission_id: int) -> list[Assignment]:
+        """The assignments that still hold or claim a place on the mission."""
         rows = await tx.fetch_all(
             f"""
             SELECT {_ASSIGNMENT} FROM assignments a
             WHERE a.mission_id = ? AND a.status IN ('negotiating', 'applied', 'active')
+            ORDER BY a.id
             """,
             (mission_id,),
-        )
-        now = to_db(self._clock.now())
-        await tx.execute(
-            """
-            UPDATE assignments SET updated_at = ?,
-                status = CASE status WHEN 'active' THEN 'ended' ELSE 'declined' END
-            WHERE mission_id = ? AND status IN ('negotiating', 'applied', 'active')
-            """,
-            (now, mission_id),
         )
         return [_assignment(row) for row in rows]

@@ -1,0 +1,113 @@
+"""How a feature describes itself, so the composition needs no special case.
+
+A feature lists its commands (with who sees them), its handlers and the stage each runs
+at, its home-screen buttons, the buttons that turn away from an open wizard, how it renders
+the notices of the rules, and the screens other features may open (`Route`) or that a
+`t.me/<bot>?start=<payload>` link leads to. Features never import each other: they meet
+through the rules (`services`), the shared buttons (`bot.kit.callbacks`) and these routes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.ext import BaseHandler
+
+from bot.kit.callbacks import CallbackData
+from bot.kit.commands import Command
+from bot.kit.notifier import Renderers
+from storage.models import Role
+
+if TYPE_CHECKING:
+    from bot.kit.context import CallboardContext
+
+Handler = BaseHandler[Update, Any, Any]
+
+
+class Stage(IntEnum):
+    """Where a handler runs in the default group; the first match wins inside a group."""
+
+    # Open wizards first: a message a wizard waits for is its answer.
+    WIZARDS = 0
+    # Commands and buttons: their patterns never overlap, so their order does not matter.
+    ACTIONS = 1
+    # Free messages that no wizard took (thread relay).
+    MESSAGES = 2
+    # What nothing else took: unknown buttons and messages.
+    FALLBACKS = 3
+
+
+class Route(StrEnum):
+    """Screens one feature opens for another, by name."""
+
+    HOME = "home"
+    MISSION_CARD = "mission_card"
+
+
+# Opens a screen as a new message: (chat id, context, the id it is about or 0).
+Opener = Callable[[int, "CallboardContext", int], Awaitable[None]]
+# Follows a deep link whose payload matched: (chat id, context, the match).
+LinkFollower = Callable[[int, "CallboardContext", re.Match[str]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class HomeButton:
+    role: Role
+    label_key: str
+    data: CallbackData
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    commands: Sequence[Command] = ()
+    handlers: Sequence[tuple[Stage, Handler]] = ()
+    # (group, handler) pairs run before the features, in negative groups.
+    guards: Sequence[tuple[int, Handler]] = ()
+    home_buttons: Sequence[HomeButton] = ()
+    # Buttons that take the user elsewhere: they end any open wizard they do not start.
+    diversions: Sequence[Handler] = ()
+    notices: Renderers = field(default_factory=dict)
+    routes: Mapping[Route, Opener] = field(default_factory=dict)
+    deep_links: Mapping[re.Pattern[str], LinkFollower] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Navigator:
+    """The routes and deep links of every feature."""
+
+    routes: Mapping[Route, Opener]
+    deep_links: Mapping[re.Pattern[str], LinkFollower]
+    home_buttons: Sequence[HomeButton]
+
+    @classmethod
+    def of(cls, features: Sequence[Feature]) -> Navigator:
+        routes: dict[Route, Opener] = {}
+        for feature in features:
+            for route, opener in feature.routes.items():
+                if route in routes:
+                    raise ValueError(f"two features open {route}")
+                routes[route] = opener
+        links = {p: f for feature in features for p, f in feature.deep_links.items()}
+        buttons = [b for feature in features for b in feature.home_buttons]
+        return cls(routes, links, buttons)
+
+    async def open(self, route: Route, chat_id: int, context: CallboardContext, item: int) -> None:
+        await self.routes[route](chat_id, context, item)
+
+    async def follow(self, payload: str, chat_id: int, context: CallboardContext) -> bool:
+        """Follow a deep link; False if no feature knows the payload."""
+        for pattern, follower in self.deep_links.items():
+            match = pattern.fullmatch(payload)
+            if match is not None:
+                await follower(chat_id, context, match)
+                return True
+        return False
+
+    def home_buttons_for(self, role: Role | None) -> list[HomeButton]:
+        return [b for b in self.home_buttons if b.role is role]

@@ -1,8 +1,12 @@
-"""`build_application(settings)`: the whole bot, wired, not yet started."""
+"""`build_application(settings)`: the whole bot, wired, not yet started.
+
+The composition knows the features only through what each describes of itself
+(`bot.kit.feature.Feature`): it registers their guards, then their handlers stage by stage,
+builds the notifier from their notice renderers and the navigator from their routes."""
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Sequence
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -14,12 +18,12 @@ from telegram.ext import (
     TypeHandler,
 )
 from telegram.request import BaseRequest
-from telegram.warnings import PTBUserWarning
 
 from bot.kit import guards, jobs
 from bot.kit.commands import Command, publish_default_menu
 from bot.kit.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
 from bot.kit.errors import on_error
+from bot.kit.feature import Feature, Navigator, Stage
 from bot.kit.i18n import Catalogs
 from bot.kit.notifier import OutboxNotifier, Renderers
 from bot.kit.outbox import OutboxDispatcher, OutboxOptions
@@ -33,27 +37,49 @@ from storage.clock import Clock, SystemClock
 from storage.database import Database
 from storage.repositories import Repositories
 
-# Order matters inside the default group: the first matching handler wins, so wizards come
-# before threads (which claim the mission buttons "Propose"/"Ask") before browse.
-FEATURES = (onboarding, missions, threads, browse, common)
-
-# Our wizards are per (chat, user), not per message, which is what PTB warns about when a
-# ConversationHandler has CallbackQueryHandlers.
-warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+FEATURES: tuple[Feature, ...] = (
+    onboarding.FEATURE,
+    missions.FEATURE,
+    browse.FEATURE,
+    threads.FEATURE,
+    common.FEATURE,
+)
 
 
 def all_commands() -> list[Command]:
-    return [command for feature in FEATURES for command in feature.COMMANDS]
+    return [command for feature in FEATURES for command in feature.commands]
 
 
 def notice_renderers() -> Renderers:
     """Every feature's renderers of the notices the rules send."""
-    return {kind: render for feature in FEATURES for kind, render in feature.NOTICES.items()}
+    renderers: Renderers = {}
+    for feature in FEATURES:
+        renderers = {**renderers, **feature.notices}
+    return renderers
 
 
 def rules_of(settings: Settings) -> Rules:
     return Rules(
         min_rate_cents=settings.min_rate, max_rate_cents=settings.max_rate, zone=settings.zone
+    )
+
+
+def compose(application: CallboardApp, features: Sequence[Feature]) -> None:
+    """Register every feature's guards and handlers. In the default group the first
+    matching handler wins, so handlers go stage by stage (wizards, actions, free messages,
+    fallbacks), in the features' order within a stage."""
+    for feature in features:
+        for group, guard in feature.guards:
+            application.add_handler(guard, group=group)
+    staged = sorted(
+        (handler for feature in features for handler in feature.handlers), key=lambda h: h[0]
+    )
+    for _stage, handler in staged:
+        application.add_handler(handler)
+    wizards = [h for stage, h in staged if stage is Stage.WIZARDS and isinstance(h, Wizard)]
+    diversions = [d for feature in features for d in feature.diversions]
+    application.add_handler(
+        TypeHandler(Update, one_wizard_at_a_time(wizards, diversions)), group=guards.WIZARD_GROUP
     )
 
 
@@ -95,6 +121,7 @@ def build_application(
             outbox=dispatcher,
             commands=commands,
             deps=deps,
+            navigator=Navigator.of(FEATURES),
         )
         await publish_default_menu(application.bot, commands, catalogs)
         dispatcher.start()
@@ -129,14 +156,6 @@ def build_application(
     application: CallboardApp = builder.build()  # type: ignore[assignment]
 
     guards.register(application, flood_guard or guards.FloodGuard())
-    for feature in FEATURES:
-        feature.register(application)
-    threads.register_relay(application)
-    common.register_fallbacks(application)
-    wizards = [handler for handler in application.handlers[0] if isinstance(handler, Wizard)]
-    application.add_handler(
-        TypeHandler(Update, one_wizard_at_a_time(wizards, threads.DIVERSIONS)),
-        group=guards.WIZARD_GROUP,
-    )
+    compose(application, FEATURES)
     application.add_error_handler(on_error)
     return application

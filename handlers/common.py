@@ -1,5 +1,5 @@
-"""Commands every user has: /help, /language, /cancel; the home screen; the answers to
-stale buttons and to messages nothing else handled."""
+"""Commands every user has: /help, /language, /cancel; the home screen (built from every
+feature's home buttons); the answers to stale buttons and to messages nothing else took."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Literal
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.kit.callbacks import CallbackData
+from bot.kit.callbacks import CallbackData, HomeCb
 from bot.kit.commands import ALWAYS, MEMBERS, Command, visible_commands
-from bot.kit.context import CallboardApp, CallboardContext
-from bot.kit.i18n import LANGUAGES, Html
+from bot.kit.context import CallboardContext
+from bot.kit.feature import Feature, Route, Stage, on_button, on_command
+from bot.kit.i18n import LANGUAGES, Html, key_table
 from bot.kit.keyboards import button, keyboard
 from bot.kit.screens import show_screen
 from storage.models import Role
@@ -21,11 +22,6 @@ COMMANDS = (
     Command("language", ALWAYS),
     Command("cancel", MEMBERS),
 )
-
-
-class HomeCb(CallbackData):
-    prefix = "h"
-    action: Literal["help", "language", "profile", "newmission", "missions", "browse", "mine"]
 
 
 class LanguageCb(CallbackData):
@@ -44,34 +40,29 @@ def command_list(context: CallboardContext) -> Html:
     )
 
 
-async def send_home(chat_id: int, context: CallboardContext) -> None:
+_LANGUAGE_NAMES = key_table({code: f"language.name.{code}" for code in LANGUAGES})
+_HOME = key_table(
+    {None: "home.newcomer", Role.COMPANY: "home.company", Role.PROSPECTOR: "home.prospector"}
+)
+
+
+async def send_home(chat_id: int, context: CallboardContext, _item: int = 0) -> None:
     t = context.t
     account = context.user_account
-    key = f"home.{account.role.value}" if account.role else "home.newcomer"
+    key = _HOME[account.role]
+    role_buttons = [
+        button(t.plain(b.label_key), b.data)
+        for b in context.services.navigator.home_buttons_for(account.role)
+    ]
     rows = [
+        role_buttons,
         [
             button(t.plain("button.profile"), HomeCb(action="profile")),
             button(t.plain("button.language"), HomeCb(action="language")),
             button(t.plain("button.help"), HomeCb(action="help")),
-        ]
+        ],
     ]
-    if account.role is Role.COMPANY:
-        rows.insert(
-            0,
-            [
-                button(t.plain("button.home_newmission"), HomeCb(action="newmission")),
-                button(t.plain("button.home_missions"), HomeCb(action="missions")),
-            ],
-        )
-    elif account.role is Role.PROSPECTOR:
-        rows.insert(
-            0,
-            [
-                button(t.plain("button.home_browse"), HomeCb(action="browse")),
-                button(t.plain("button.home_mine"), HomeCb(action="mine")),
-            ],
-        )
-    markup = keyboard(rows)
+    markup = keyboard([row for row in rows if row])
     await context.bot.send_message(
         chat_id, t(key, commands=command_list(context)), reply_markup=markup
     )
@@ -88,12 +79,7 @@ async def ask_language(update: Update, context: CallboardContext) -> None:
     assert update.effective_chat
     t = context.t
     markup = keyboard(
-        [
-            [
-                button(t.plain(f"language.name.{code}"), LanguageCb(language=code))
-                for code in LANGUAGES
-            ]
-        ]
+        [[button(t.plain(_LANGUAGE_NAMES[code]), LanguageCb(language=code)) for code in LANGUAGES]]
     )
     await context.bot.send_message(
         update.effective_chat.id, t("language.choose"), reply_markup=markup
@@ -146,25 +132,25 @@ async def unhandled_message(update: Update, context: CallboardContext) -> None:
     await context.bot.send_message(update.effective_chat.id, context.t("unknown_message"))
 
 
-def register(application: CallboardApp) -> None:
-    application.add_handler(CommandHandler("help", show_help))
-    application.add_handler(CommandHandler("language", ask_language))
-    application.add_handler(CallbackQueryHandler(set_language, pattern=LanguageCb.matches))
-    application.add_handler(
-        CallbackQueryHandler(help_button, pattern=HomeCb.matching(action="help"))
-    )
-    application.add_handler(
-        CallbackQueryHandler(language_button, pattern=HomeCb.matching(action="language"))
-    )
-
-
-def register_fallbacks(application: CallboardApp) -> None:
-    """Register last, in the default group: they take only what no feature took."""
-    application.add_handler(CommandHandler("cancel", cancel_nothing))
-    application.add_handler(CallbackQueryHandler(stale_button))
-    application.add_handler(
-        MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unhandled_message)
-    )
-
-
-NOTICES: dict[type, object] = {}
+FEATURE = Feature(
+    name="common",
+    commands=COMMANDS,
+    handlers=(
+        on_command("help", show_help),
+        on_command("language", ask_language),
+        on_button(LanguageCb, set_language),
+        (Stage.ACTIONS, CallbackQueryHandler(help_button, pattern=HomeCb.matching(action="help"))),
+        (
+            Stage.ACTIONS,
+            CallbackQueryHandler(language_button, pattern=HomeCb.matching(action="language")),
+        ),
+        # What no feature took.
+        (Stage.FALLBACKS, CommandHandler("cancel", cancel_nothing)),
+        (Stage.FALLBACKS, CallbackQueryHandler(stale_button)),
+        (
+            Stage.FALLBACKS,
+            MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unhandled_message),
+        ),
+    ),
+    routes={Route.HOME: send_home},
+)

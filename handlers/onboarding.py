@@ -20,14 +20,13 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.kit.callbacks import CallbackData
+from bot.kit.callbacks import CallbackData, HomeCb
 from bot.kit.commands import ALWAYS, MEMBERS, Command
-from bot.kit.context import CallboardApp, CallboardContext
+from bot.kit.context import CallboardContext
+from bot.kit.feature import Feature, Route, Stage
 from bot.kit.keyboards import button, in_rows, keyboard
 from bot.kit.screens import chat_id_of, close_keyboard, text_expected
 from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard
-from handlers.browse import open_deep_link
-from handlers.common import HomeCb, send_home
 from services import validation
 from storage.database import Transaction
 from storage.models import CompanyProfile, ProspectorProfile, Role
@@ -206,10 +205,15 @@ async def _finish_onboarding(update: Update, context: CallboardContext) -> objec
     _clear(context)
     await context.services.publish_menu(context.bot, context.account)
     await context.bot.send_message(chat_id, context.t(f"onboarding.done.{role.value}"))
-    await send_home(chat_id, context)
+    await context.services.navigator.open(Route.HOME, chat_id, context, 0)
     if deep_link:
-        await open_deep_link(chat_id, deep_link, context)
+        await _follow(deep_link, chat_id, context)
     return END
+
+
+async def _follow(payload: str, chat_id: int, context: CallboardContext) -> None:
+    if not await context.services.navigator.follow(payload, chat_id, context):
+        await context.bot.send_message(chat_id, context.t("deep_link.invalid"))
 
 
 async def _save_profile(context: CallboardContext, role: Role, tx: Transaction) -> None:
@@ -252,9 +256,9 @@ async def start(update: Update, context: CallboardContext) -> object:
     if account.role is not None:
         _clear(context)
         await context.services.publish_menu(context.bot, account)
-        await send_home(chat_id, context)
+        await context.services.navigator.open(Route.HOME, chat_id, context, 0)
         if payload:
-            await open_deep_link(chat_id, payload, context)
+            await _follow(payload, chat_id, context)
         return END
     assert context.user_data is not None
     context.user_data["wizard"] = {"mode": "onboarding", "data": {}, "deep_link": payload}
@@ -516,7 +520,7 @@ def _step_handlers(step: str) -> list[BaseHandler[Update, CallboardContext, obje
     return handlers
 
 
-def register(application: CallboardApp) -> None:
+def _profile_wizard() -> Wizard:
     steps = (
         ROLE,
         COMPANY_NAME,
@@ -530,7 +534,7 @@ def register(application: CallboardApp) -> None:
         BIO,
         NOTIFY,
     )
-    wizard = Wizard(
+    return Wizard(
         entry_points=[
             CommandHandler("start", start),
             CallbackQueryHandler(edit_field, pattern=ProfileCb.matches),
@@ -540,11 +544,17 @@ def register(application: CallboardApp) -> None:
         name="profile",
         draft_keys=("wizard",),
     )
-    application.add_handler(wizard)
-    application.add_handler(CommandHandler("profile", show_profile_command))
-    application.add_handler(
-        CallbackQueryHandler(show_profile, pattern=HomeCb.matching(action="profile"))
-    )
 
 
-NOTICES: dict[type, object] = {}
+FEATURE = Feature(
+    name="onboarding",
+    commands=COMMANDS,
+    handlers=(
+        (Stage.WIZARDS, _profile_wizard()),
+        (Stage.ACTIONS, CommandHandler("profile", show_profile_command)),
+        (
+            Stage.ACTIONS,
+            CallbackQueryHandler(show_profile, pattern=HomeCb.matching(action="profile")),
+        ),
+    ),
+)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from services import notices
-from services.lifecycle import OPEN_STATUSES, Action, Refusal, transition
+from services.lifecycle import CLAIMS, OPEN_STATUSES, Action, Refusal, transition
 from services.ports import Deps
 from storage.database import Transaction
 from storage.models import (
@@ -44,21 +44,16 @@ async def change(
     """Apply `action` to the prospector's assignment on `mission`, in `tx`: the new status,
     or why not. `rate_cents` is the rate applied for or agreed (None keeps the current)."""
     repos = deps.repos
+    if action in CLAIMS and mission.status is not MissionStatus.OPEN:
+        return Blocked.NOT_OPEN
     existing = await repos.assignments.find(mission.id, prospector_id, tx)
     target = transition(existing.status if existing else None, action)
     if isinstance(target, Refusal):
         return target
-    claims = target in (
-        AssignmentStatus.ACTIVE,
-        AssignmentStatus.APPLIED,
-        AssignmentStatus.NEGOTIATING,
-    )
-    if claims and mission.status is not MissionStatus.OPEN:
-        return Blocked.NOT_OPEN
     was_active = existing is not None and existing.status is AssignmentStatus.ACTIVE
-    if target is AssignmentStatus.ACTIVE and not was_active:
-        if not await repos.missions.take_slot(tx, mission.id):
-            return Blocked.FULL
+    takes_slot = target is AssignmentStatus.ACTIVE and not was_active
+    if takes_slot and not await repos.missions.take_slot(tx, mission.id):
+        return Blocked.FULL
     if was_active and target is not AssignmentStatus.ACTIVE:
         await repos.missions.free_slot(tx, mission.id)
     rate = _rate_after(existing, target, rate_cents)

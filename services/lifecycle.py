@@ -90,6 +90,11 @@ TABLE: Final[dict[S | None, dict[Action, Outcome]]] = {
     S.ENDED: {action: Refusal.ENDED for action in Action},
 }
 
+# Actions that take or claim a place on the mission: only while it is open.
+CLAIMS: Final = frozenset(
+    {Action.START, Action.APPLY, Action.NEGOTIATE, Action.ACCEPT_OFFER, Action.APPROVE}
+)
+
 # Statuses that hold a place on the mission or a claim to one (listed in /mymissions).
 OPEN_STATUSES: Final = (S.ACTIVE, S.APPLIED, S.NEGOTIATING)
 

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.kit.callbacks import DetailsCb
+from handlers.browse.screens import LeaveCb, LeaveConfirmCb, TakeCb
 from storage.clock import ManualClock
 from tests.harness import BotHarness, FakeUser
 from tests.helpers import (
@@ -30,9 +32,9 @@ pytestmark = pytest.mark.frozen_clock
 def listed(user: FakeUser) -> list[int]:
     """Mission ids on the browse page the user looks at, top to bottom."""
     return [
-        int(data.rsplit(":", 1)[1])
+        details.mission_id
         for _, data, _ in user.messages[-1].buttons()
-        if data and data.startswith("b:v1:details:")
+        if (details := DetailsCb.unpack(data)) is not None
     ]
 
 
@@ -207,7 +209,7 @@ async def test_paused_and_closed_missions_are_not_listed(bot: BotHarness) -> Non
     # An old button on a paused mission does not let anyone in.
     await jo.send(f"/start m{first.id}")
     assert "paused" in jo.last_text and "Accept at the posted rate" not in button_labels(jo)
-    await jo.tap_forged(f"b:v1:accept:{first.id}")
+    await jo.tap_forged(TakeCb(mission_id=first.id).pack())
     assert "not open right now" in jo.last_text
     assert await assignments(bot, first.id) == []
 
@@ -239,12 +241,12 @@ async def test_my_missions_and_leaving_frees_the_slot(
     assert "#2 Needs approval" in mine and "applied · €40.00" in mine
     [auto_assignment] = await assignments(bot, auto.id)
 
-    await tap_data(jo, f"b:v1:leave:{auto_assignment['id']}")
+    await tap_data(jo, LeaveCb(assignment_id=auto_assignment["id"]).pack())
     assert "Leave the mission “Auto start”?" in jo.last_text
     assert (await assignments(bot, auto.id))[0]["status"] == "active"
     await jo.tap("Back")
     assert "My missions" in jo.last_text
-    await tap_data(jo, f"b:v1:leave:{auto_assignment['id']}")
+    await tap_data(jo, LeaveCb(assignment_id=auto_assignment["id"]).pack())
     company_before = len(await outbox_texts(bot, acme.id))
     await jo.tap("Yes, leave")
     assert jo.alerts[-1] == "You left the mission."
@@ -262,17 +264,20 @@ async def test_my_missions_and_leaving_frees_the_slot(
 
     # A replayed leave, or someone else's assignment, changes nothing.
     before = await snapshot(bot)
-    await jo.tap_forged(f"b:v1:leave_ok:{auto_assignment['id']}")
+    await jo.tap_forged(LeaveConfirmCb(assignment_id=auto_assignment["id"]).pack())
     assert jo.alerts[-1] == STALE
     ann_assignment = (await assignments(bot, auto.id))[1]["id"]
-    for data in (f"b:v1:leave:{ann_assignment}", f"b:v1:leave_ok:{ann_assignment}"):
+    for data in (
+        LeaveCb(assignment_id=ann_assignment).pack(),
+        LeaveConfirmCb(assignment_id=ann_assignment).pack(),
+    ):
         await jo.tap_forged(data)
         assert jo.alerts[-1] == STALE, data
     huge = "9" * 20
     for data in (
-        "b:v1:leave_ok:abc", "b:v1:page:-1", "b:v1:page:²", "b:v1:frate:123",
-        "b:v1:frate:²", "b:v1:fpay:barter", f"b:v1:details:{huge}", f"b:v1:accept:{huge}",
-        f"b:v1:page:{huge}", f"b:v1:mine:{huge}", f"b:v1:leave:{huge}", f"b:v1:leave_ok:{huge}",
+        "lc:v1:abc", "bp:v1:-1", "bp:v1:²", "fr:v1:123",
+        "fr:v1:²", "fp:v1:barter", f"bd:v1:{huge}", f"tk:v1:{huge}",
+        f"bp:v1:{huge}", f"mm:v1:{huge}", f"lv:v1:{huge}", f"lc:v1:{huge}",
     ):  # fmt: skip
         await jo.tap_forged(data)
         assert jo.alerts[-1] == STALE, data

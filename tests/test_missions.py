@@ -12,7 +12,9 @@ from datetime import timedelta
 import pytest
 
 from bot.kit import jobs
+from bot.kit.callbacks import ApproveCb, DeclineCb, MissionCardCb
 from bot.kit.context import CallboardContext
+from handlers.missions.screens import EditFieldCb, PeopleCb
 from storage.clock import ManualClock
 from storage.models import Priority
 from tests.harness import BotHarness
@@ -444,9 +446,12 @@ async def test_missions_list_pause_resume_and_close(bot: BotHarness) -> None:
     assert "Mission #2 “Approved calls” is closed." in jo.last_text
     # A closed mission cannot be closed, paused or edited again.
     before = await snapshot(bot)
-    for action in ("close", "close_ok", "pause", "edit", "field"):
-        await acme.tap_forged(f"m:v1:{action}:{manual.id}:0")
-        assert acme.alerts[-1] == STALE, action
+    for data in (
+        *(f"ma:v1:{action}:{manual.id}" for action in ("close", "close_ok", "pause", "edit")),
+        EditFieldCb(mission_id=manual.id, field="title").pack(),
+    ):
+        await acme.tap_forged(data)
+        assert acme.alerts[-1] == STALE, data
     assert await snapshot(bot) == before
 
 
@@ -564,12 +569,17 @@ async def test_forged_and_replayed_buttons_change_nothing(
 
     before = await snapshot(bot)
     forged = [
-        f"m:v1:{action}:{mission.id}:0"
-        for action in (
-            "card", "applicants", "active", "pause", "resume", "close", "close_ok", "edit",
-            "share", "field",
-        )
-    ] + [f"m:v1:approve:{mission.id}:{jo_app}", f"m:v1:decline:{mission.id}:{ann_app}"]  # fmt: skip
+        MissionCardCb(mission_id=mission.id).pack(),
+        PeopleCb(mission_id=mission.id, status="applied").pack(),
+        PeopleCb(mission_id=mission.id, status="active").pack(),
+        *(
+            f"ma:v1:{action}:{mission.id}"
+            for action in ("pause", "resume", "close", "close_ok", "edit", "share")
+        ),
+        EditFieldCb(mission_id=mission.id, field="title").pack(),
+        ApproveCb(assignment_id=jo_app).pack(),
+        DeclineCb(assignment_id=ann_app).pack(),
+    ]
     rival_seen = len(rival.texts)
     for data in forged:
         await rival.tap_forged(data)
@@ -578,18 +588,16 @@ async def test_forged_and_replayed_buttons_change_nothing(
     assert "Mission updated" not in rival.last_text
     assert all("Acme only" not in text for text in rival.received_since(rival_seen))
     # A prospector forging company buttons, and malformed or other-version data.
-    for data in [*forged, "m:v1:approve:1:abc", "m:v2:close_ok:1:0", "m:v1:explode:1:0"]:
+    for data in [*forged, "ap:v1:abc", "ma:v2:close_ok:1", "ma:v1:explode:1"]:
         await jo.tap_forged(data)
         assert jo.alerts[-1] == STALE, data
     assert await snapshot(bot) == before
 
-    # The owner: approving an assignment of another mission through its own mission id, and
-    # numbers no id or page can have.
+    # The owner: numbers no id or page can have, and fields that cannot be edited.
     huge = "9" * 20
     for data in (
-        f"m:v1:approve:2:{jo_app}", f"m:v1:card:{huge}:0", f"m:v1:approve:1:{huge}",
-        f"m:v1:applicants:1:{huge}", "m:v1:applicants:1:-1", f"m:v1:field:{huge}:0",
-        f"m:v1:field:1:{huge}", "m:v1:field:1:-1", f"ml:v1:{huge}", "ml:v1:-1",
+        f"mc:v1:{huge}", f"ap:v1:{huge}", f"mp:v1:1:applied:{huge}", "mp:v1:1:applied:-1",
+        f"me:v1:{huge}:title", "me:v1:1:approval", "me:v1:1:-1", f"ml:v1:{huge}", "ml:v1:-1",
     ):  # fmt: skip
         await acme.tap_forged(data)
         assert acme.alerts[-1] == STALE, data
@@ -597,12 +605,12 @@ async def test_forged_and_replayed_buttons_change_nothing(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
     # A replayed decision: the second tap of the same button changes nothing.
-    approve_jo = f"m:v1:approve:{mission.id}:{jo_app}"
+    approve_jo = ApproveCb(assignment_id=jo_app).pack()
     await tap_data(acme, approve_jo)
     assert acme.alerts[-1] == "✅ Application approved."
     after_approval = await snapshot(bot)
     await acme.tap_forged(approve_jo)
-    await acme.tap_forged(f"m:v1:decline:{mission.id}:{jo_app}")
+    await acme.tap_forged(DeclineCb(assignment_id=jo_app).pack())
     assert acme.alerts[-2:] == [STALE, STALE]
     assert await snapshot(bot) == after_approval
 
@@ -620,10 +628,10 @@ async def test_commands_of_the_other_role_are_refused(bot: BotHarness) -> None:
     for command in ("/browse", "/mymissions"):
         await acme.send(command)
         assert acme.last_text == "This command is for prospectors.", command
-    for data in ("b:v1:accept:1", "b:v1:details:1", "b:v1:fpay:sale", "b:v1:page:0"):
+    for data in ("tk:v1:1", "bd:v1:1", "fp:v1:sale", "bp:v1:0"):
         await acme.tap_forged(data)
         assert acme.alerts[-1] == STALE, data
-    for data in ("nm:v1:publish:-", "ml:v1:0"):
+    for data in ("np:v1:publish", "ml:v1:0"):
         await jo.tap_forged(data)
         assert jo.alerts[-1] == STALE, data
     assert await snapshot(bot) == before

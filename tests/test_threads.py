@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.kit.callbacks import ThreadOfferCb, ThreadOpenCb, ThreadReplyCb
+from handlers.threads.screens import OfferAcceptCb
 from storage.models import OutboxStatus
 from tests.harness import BotHarness, FakeUser
 from tests.helpers import (
@@ -74,18 +76,18 @@ async def test_superseded_other_thread_and_forged_offers_change_nothing(bot: Bot
     await prospector.tap("Counter")
     await prospector.send("13")
     before = await snapshot(bot)
-    company.fake.user_taps(company.id, first_offer.message_id, "t:v1:accept:1")
+    company.fake.user_taps(company.id, first_offer.message_id, OfferAcceptCb(offer_id=1).pack())
     await bot.deliver()
     assert company.alerts[-1] == "Cette offre a été remplacée par une plus récente."
     assert await snapshot(bot) == before
 
     outsider = await onboard_prospector(bot, "Olga", language="en")
-    await outsider.tap_forged("t:v1:accept:3")
-    await outsider.tap_forged("t:v1:open:1")
-    await outsider.tap_forged("t:v1:reply:1")
-    await outsider.tap_forged("t:v1:offer:1")
+    await outsider.tap_forged(OfferAcceptCb(offer_id=3).pack())
+    await outsider.tap_forged(ThreadOpenCb(thread_id=1).pack())
+    await outsider.tap_forged(ThreadReplyCb(thread_id=1).pack())
+    await outsider.tap_forged(ThreadOfferCb(thread_id=1).pack())
     assert outsider.alerts[-4:] == [STALE] * 4
-    await prospector.tap_forged("t:v1:accept:3")  # one's own offer
+    await prospector.tap_forged(OfferAcceptCb(offer_id=3).pack())  # one's own offer
     assert prospector.alerts[-1] == STALE
     assert await snapshot(bot) == before
     assert await assignments(bot, mission_id) == [
@@ -145,12 +147,12 @@ async def test_reply_routing_between_two_threads(bot: BotHarness) -> None:
     assert f"Mission #{first.id}" in pat.texts[-2] and "Answer for first" in pat.texts[-2]
     assert f"Mission #{second.id}" in pat.last_text and "Answer for second" in pat.last_text
 
-    await tap_data(company, "t:v1:reply:1")
+    await tap_data(company, ThreadReplyCb(thread_id=1).pack())
     await company.send("Via the button")
     assert f"Mission #{first.id}" in pat.last_text and "Via the button" in pat.last_text
     _, data = company.find_button("Reply")
-    assert data == "t:v1:reply:2"
-    await tap_data(company, "t:v1:reply:2")
+    assert data == ThreadReplyCb(thread_id=2).pack()
+    await tap_data(company, ThreadReplyCb(thread_id=2).pack())
     await company.send("Switched")
     assert f"Mission #{second.id}" in pat.last_text and "Switched" in pat.last_text
 

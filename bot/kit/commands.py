@@ -18,6 +18,8 @@ Audience = Literal["newcomer", "everyone", "company", "prospector", "admin"]
 
 ALWAYS: frozenset[Audience] = frozenset({"newcomer", "everyone"})
 MEMBERS: frozenset[Audience] = frozenset({"everyone"})
+COMPANIES: frozenset[Audience] = frozenset({"company"})
+PROSPECTORS: frozenset[Audience] = frozenset({"prospector"})
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ through the rules (`services`), the shared buttons (`bot.kit.callbacks`) and the
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
-from telegram.ext import BaseHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.kit.callbacks import CallbackData
 from bot.kit.commands import Command
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.kit.context import CallboardContext
 
 Handler = BaseHandler[Update, Any, Any]
+Callback = Callable[[Update, "CallboardContext"], Coroutine[Any, Any, Any]]
 
 
 class Stage(IntEnum):
@@ -53,6 +54,15 @@ class Route(StrEnum):
 Opener = Callable[[int, "CallboardContext", int], Awaitable[None]]
 # Follows a deep link whose payload matched: (chat id, context, the match).
 LinkFollower = Callable[[int, "CallboardContext", re.Match[str]], Awaitable[None]]
+
+
+def on_command(name: str, callback: Callback) -> tuple[Stage, Handler]:
+    return Stage.ACTIONS, CommandHandler(name, callback)
+
+
+def on_button(kind: type[CallbackData], callback: Callback) -> tuple[Stage, Handler]:
+    """`callback` for every button carrying `kind`'s data."""
+    return Stage.ACTIONS, CallbackQueryHandler(callback, pattern=kind.matches)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import gettext
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from importlib import resources
-from typing import Literal
+from typing import Literal, TypeVar
 
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
@@ -101,6 +102,30 @@ def _escaped(values: dict[str, object]) -> dict[str, object]:
         name: value if isinstance(value, Html) else html.escape(str(value), quote=False)
         for name, value in values.items()
     }
+
+
+K = TypeVar("K")
+E = TypeVar("E", bound=StrEnum)
+
+_KEY_TABLES: list[Mapping[object, str]] = []
+
+
+def key_table(table: Mapping[K, str]) -> Mapping[K, str]:
+    """A mapping whose values are catalog keys (an outcome's message, an enum's label).
+    Every key the code produces comes from a literal or from such a table, so the catalog
+    test can check that both catalogs have them all."""
+    _KEY_TABLES.append(table)  # type: ignore[arg-type]
+    return table
+
+
+def enum_keys(enum: type[E], prefix: str) -> Mapping[E, str]:
+    """`prefix.<value>` for each member of `enum`."""
+    return key_table({member: f"{prefix}.{member.value}" for member in enum})
+
+
+def produced_keys() -> set[str]:
+    """Every key held by a registered table (import the features first)."""
+    return {key for table in _KEY_TABLES for key in table.values()}
 
 
 class Catalogs:

@@ -1,6 +1,6 @@
-"""Scheduled work: a short tick every minute that reads what is due from the
-database. Each piece is idempotent, so a late, repeated or missed tick catches up and never
-acts twice."""
+"""Scheduled work: a short tick every minute that reads what is due from the database and
+calls the rules. Each piece is idempotent, so a late, repeated or missed tick catches up
+and never acts twice."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import logging
 from datetime import timedelta
 
 from bot.kit.context import CallboardApp, CallboardContext
-from bot.lifecycle import close_mission
-from bot.notifications import notify
+from services import missions
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -18,22 +17,9 @@ UPDATE_MEMORY = timedelta(days=2)
 
 
 async def close_missions_past_deadline(context: CallboardContext) -> int:
-    """Close every open or paused mission whose last day is over (in TIMEZONE) and tell
-    the company; returns how many were closed."""
+    """Close every open or paused mission whose last day is over (in TIMEZONE)."""
     today = context.clock.now().astimezone(context.settings.zone).date()
-    closed = 0
-    async with context.db.transaction() as tx:
-        for mission in await context.repos.missions.past_deadline(tx, today):
-            if await close_mission(context, tx, mission, reason="deadline"):
-                await notify(
-                    context,
-                    tx,
-                    mission.company_id,
-                    "notify.deadline_closed",
-                    mission_id=mission.id,
-                    title=mission.title,
-                )
-                closed += 1
+    closed = await missions.close_past_deadline(context.deps, today)
     if closed:
         _LOGGER.info("closed %d mission(s) past their deadline", closed)
     return closed

@@ -71,8 +71,12 @@ class OutboxNotifier:
         )
 
     async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
+        if audience.target is None:
+            return 0
         recipients = await self._repos.missions.alert_recipients(tx, audience.target)
-        rendered = {code: self.render(notice, self._catalogs[code]) for code in LANGUAGES}
+        rendered: dict[str, Outbound] = {
+            code: self.render(notice, self._catalogs[code]) for code in LANGUAGES
+        }
         for recipient in recipients:
             outbound = rendered.get(recipient.language, rendered[self._catalogs.default])
             await enqueue_send(

@@ -23,6 +23,13 @@ def role_refusal(context: CallboardContext, key: str) -> str:
     return "profile.none" if context.user_account.role is None else key
 
 
+async def refuse_other_role(update: Update, context: CallboardContext, key: str) -> None:
+    """A command of the other role says whose it is; a button of theirs is just stale
+    (nobody was shown it)."""
+    reason = role_refusal(context, key) if update.callback_query is None else "stale_action"
+    await refuse(update, context, reason)
+
+
 async def refuse(update: Update, context: CallboardContext, key: str = "stale_action") -> None:
     """Say no without changing anything: an alert for buttons, a message for commands."""
     if update.callback_query:

@@ -8,14 +8,20 @@ meant for that thread, so wizards do not take it as an answer.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import Message, Update
 from telegram.ext import BaseHandler, ConversationHandler, filters
+from telegram.warnings import PTBUserWarning
 
-from bot.kit.callbacks import ThreadCb
+from bot.kit.callbacks import ThreadReplyCb
 from bot.kit.context import CallboardContext
+
+# Our wizards are per (chat, user), not per message, which is what PTB warns about when a
+# ConversationHandler has CallbackQueryHandlers.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 # Commands that leave a running wizard alone: help is read-only, language only changes how
 # the next questions are worded, cancel is the wizard's own.
@@ -29,7 +35,7 @@ class _ReplyToThread(filters.MessageFilter):
         replied = message.reply_to_message
         markup = replied.reply_markup if replied else None
         return markup is not None and any(
-            ThreadCb.unpack(key.callback_data) is not None
+            ThreadReplyCb.matches(key.callback_data)
             for row in markup.inline_keyboard
             for key in row
         )

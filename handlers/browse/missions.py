@@ -1,0 +1,252 @@
+"""Prospectors' side of missions: /browse with filters kept for the session, a mission's
+details, taking a mission at its posted rate, /mymissions and leaving; and opening a
+mission from a `t.me/<bot>?start=m<id>` link."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram import Update
+
+from bot.kit.callbacks import BrowsePageCb, DetailsCb, MyMissionsCb
+from bot.kit.context import CallboardContext
+from bot.kit.feature import Route
+from bot.kit.i18n import key_table
+from bot.kit.screens import chat_id_of, refuse, refuse_other_role, show_screen
+from handlers.browse import screens
+from handlers.browse.screens import (
+    FilterClearCb,
+    FilterPayCb,
+    FilterRateCb,
+    FilterTargetCb,
+    LeaveCb,
+    LeaveConfirmCb,
+    TakeCb,
+)
+from services import assignments
+from services.assignments import TakeOutcome
+from services.lifecycle import OPEN_STATUSES
+from storage.models import BrowseFilters, Mission, MissionStatus, Role
+
+_TAKEN = key_table(
+    {
+        TakeOutcome.STARTED: "accept.active",
+        TakeOutcome.APPLIED: "accept.applied",
+        TakeOutcome.FULL: "accept.full",
+        TakeOutcome.NOT_OPEN: "accept.not_open",
+        TakeOutcome.ALREADY_ACTIVE: "accept.already_active",
+        TakeOutcome.ALREADY_APPLIED: "accept.already_applied",
+        TakeOutcome.DECLINED_BEFORE: "accept.declined_before",
+    }
+)
+DEEP_LINK = re.compile(r"m(\d{1,9})")
+
+
+def _state(context: CallboardContext) -> dict[str, Any]:
+    """The prospector's browsing session: filters and the page they were on."""
+    assert context.user_data is not None
+    state: dict[str, Any] = context.user_data.setdefault("browse", {"page": 0, "filters": {}})
+    return state
+
+
+def _filters(context: CallboardContext) -> BrowseFilters:
+    return BrowseFilters.model_validate(_state(context)["filters"])
+
+
+async def _prospector(update: Update, context: CallboardContext) -> bool:
+    """Whether the user is a prospector; says no otherwise."""
+    if context.user_account.role is Role.PROSPECTOR:
+        return True
+    await refuse_other_role(update, context, "browse.prospectors_only")
+    return False
+
+
+async def browse(update: Update, context: CallboardContext) -> None:
+    """/browse (first page) and the list's pages."""
+    query = update.callback_query
+    choice = BrowsePageCb.unpack(query.data) if query else BrowsePageCb()
+    if choice is None or not await _prospector(update, context):
+        return
+    if query:
+        await query.answer()
+    _state(context)["page"] = choice.page
+    await _show_page(update, context)
+
+
+async def _show_page(update: Update, context: CallboardContext) -> None:
+    page = int(_state(context)["page"])
+    filters = _filters(context)
+    size = screens.PAGE_SIZE
+    found = await context.repos.missions.browse(filters, offset=page * size, limit=size + 1)
+    screen = screens.browse_page(context.t, found[:size], page, len(found) > size, filters)
+    await show_screen(update, context, *screen)
+
+
+async def show_filters(update: Update, context: CallboardContext) -> None:
+    if not await _prospector(update, context):
+        return
+    assert update.callback_query
+    await update.callback_query.answer()
+    await show_screen(update, context, *screens.filters_screen(context.t, _filters(context)))
+
+
+async def set_filter(update: Update, context: CallboardContext) -> None:
+    """Tapping a filter sets it; tapping the chosen option again clears it."""
+    if not await _prospector(update, context):
+        return
+    query = update.callback_query
+    assert query
+    current = _filters(context)
+    data = query.data
+    pay, target = FilterPayCb.unpack(data), FilterTargetCb.unpack(data)
+    rate = FilterRateCb.unpack(data)
+    if pay is not None:
+        chosen = None if current.pay_model == pay.pay_model else pay.pay_model
+        new = current.model_copy(update={"pay_model": chosen})
+    elif target is not None:
+        chosen_target = None if current.target == target.target else target.target
+        new = current.model_copy(update={"target": chosen_target})
+    elif rate is not None and rate.min_rate_cents in screens.MIN_RATE_CHOICES:
+        cents = None if current.min_rate_cents == rate.min_rate_cents else rate.min_rate_cents
+        new = current.model_copy(update={"min_rate_cents": cents})
+    elif FilterClearCb.matches(data):
+        new = BrowseFilters()
+    else:
+        await refuse(update, context)
+        return
+    _state(context).update(filters=new.model_dump(mode="json"), page=0)
+    await query.answer()
+    await show_screen(update, context, *screens.filters_screen(context.t, new))
+
+
+async def _details_screen(
+    context: CallboardContext, mission: Mission, back_to_page: int | None
+) -> screens.Screen:
+    me = context.user_account.id
+    repos = context.repos
+    company = await repos.profiles.company(mission.company_id)
+    assignment = await repos.assignments.find(mission.id, me)
+    thread = await repos.threads.find(mission.id, me)
+    return screens.details(
+        context.t,
+        mission,
+        company.name if company else "—",
+        assignment,
+        thread.id if thread else None,
+        back_to_page,
+    )
+
+
+async def show_details(update: Update, context: CallboardContext) -> None:
+    assert update.callback_query
+    choice = DetailsCb.unpack(update.callback_query.data)
+    if choice is None or not await _prospector(update, context):
+        return
+    mission = await context.repos.missions.get(choice.mission_id)
+    if mission is None:
+        await refuse(update, context, "deep_link.mission_unknown_short")
+        return
+    await update.callback_query.answer()
+    screen = await _details_screen(context, mission, int(_state(context)["page"]))
+    await show_screen(update, context, *screen)
+
+
+async def take(update: Update, context: CallboardContext) -> None:
+    assert update.callback_query
+    choice = TakeCb.unpack(update.callback_query.data)
+    if choice is None or not await _prospector(update, context):
+        return
+    taken = await assignments.take(context.deps, context.user_account.id, choice.mission_id)
+    await update.callback_query.answer()
+    mission = taken.mission
+    t = context.t
+    text = t(
+        _TAKEN[taken.outcome],
+        mission_id=choice.mission_id,
+        title=mission.title if mission else "",
+        rate=t.money(mission.rate_cents) if mission else "",
+    )
+    await context.bot.send_message(chat_id_of(update), text)
+
+
+# --- /mymissions and leaving -----------------------------------------------------------------
+
+
+async def my_missions(update: Update, context: CallboardContext) -> None:
+    query = update.callback_query
+    choice = MyMissionsCb.unpack(query.data) if query else MyMissionsCb()
+    if choice is None or not await _prospector(update, context):
+        return
+    if query:
+        await query.answer()
+    await _show_mine(update, context, choice.page)
+
+
+async def _show_mine(update: Update, context: CallboardContext, page: int) -> None:
+    size = screens.PAGE_SIZE
+    found = await context.repos.assignments.for_prospector(
+        context.user_account.id, OPEN_STATUSES, offset=page * size, limit=size + 1
+    )
+    screen = screens.my_missions(context.t, found[:size], page, len(found) > size)
+    await show_screen(update, context, *screen)
+
+
+async def confirm_leave(update: Update, context: CallboardContext) -> None:
+    assert update.callback_query
+    choice = LeaveCb.unpack(update.callback_query.data)
+    owned = (
+        await assignments.own_open_assignment(
+            context.deps, context.user_account.id, choice.assignment_id
+        )
+        if choice
+        else None
+    )
+    if owned is None:
+        await refuse(update, context)
+        return
+    assignment, mission = owned
+    await update.callback_query.answer()
+    await show_screen(update, context, *screens.leave_confirm(context.t, mission, assignment))
+
+
+async def leave(update: Update, context: CallboardContext) -> None:
+    assert update.callback_query
+    choice = LeaveConfirmCb.unpack(update.callback_query.data)
+    left = choice is not None and await assignments.leave(
+        context.deps, context.user_account.id, choice.assignment_id
+    )
+    if not left:
+        await refuse(update, context)
+        return
+    await update.callback_query.answer(context.t.plain("mine.left"))
+    await _show_mine(update, context, 0)
+
+
+# --- links ---------------------------------------------------------------------------------
+
+
+async def follow_link(chat_id: int, context: CallboardContext, match: re.Match[str]) -> None:
+    """`/start m<id>`, once the user has a profile: the details for a prospector, the card
+    for the company that owns the mission."""
+    mission_id = int(match[1])
+    mission = await context.repos.missions.get(mission_id)
+    t = context.t
+    if mission is None:
+        await context.bot.send_message(
+            chat_id, t("deep_link.mission_unknown", mission_id=mission_id)
+        )
+    elif context.user_account.role is Role.COMPANY:
+        if mission.company_id == context.user_account.id:
+            await context.services.navigator.open(Route.MISSION_CARD, chat_id, context, mission_id)
+        else:
+            await context.bot.send_message(chat_id, t("deep_link.for_prospectors"))
+    elif mission.status is MissionStatus.CLOSED:
+        text = t("deep_link.mission_closed", mission_id=mission_id, title=mission.title)
+        await context.bot.send_message(chat_id, text)
+    else:
+        text, markup = await _details_screen(context, mission, None)
+        # Telegram refuses an empty keyboard: a mission with no action comes without one.
+        await context.bot.send_message(
+            chat_id, text, reply_markup=markup if markup and markup.inline_keyboard else None
+        )

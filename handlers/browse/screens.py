@@ -1,0 +1,263 @@
+"""What prospectors see of missions: the /browse list and its filters, a mission's
+details with what they can do on it, /mymissions; pure functions of models and a
+translator."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.kit.callbacks import (
+    AskQuestionCb,
+    BrowsePageCb,
+    CallbackData,
+    DetailsCb,
+    MyMissionsCb,
+    ProposeRateCb,
+    ThreadOpenCb,
+)
+from bot.kit.i18n import Html, Translator
+from bot.kit.keyboards import button, keyboard
+from bot.kit.labels import ASSIGNMENT_STATUS, PAY_MODEL, TARGET
+from bot.kit.notifier import Outbound, text_message
+from bot.kit.screens import pager
+from bot.kit.views import browse_row, mission_details, mission_label
+from services import notices
+from services.lifecycle import Action, Refusal, transition
+from storage.models import (
+    Assignment,
+    AssignmentStatus,
+    BrowseFilters,
+    Mission,
+    MissionStatus,
+    PayModel,
+    Target,
+)
+
+PAGE_SIZE = 5
+# Minimum-rate filter choices, in cents: tapping beats typing on a phone.
+MIN_RATE_CHOICES = (500, 1000, 2000, 5000)
+
+Screen = tuple[Html, InlineKeyboardMarkup | None]
+
+
+class FiltersCb(CallbackData):
+    prefix = "bf"
+
+
+class FilterPayCb(CallbackData):
+    prefix = "fp"
+    pay_model: PayModel
+
+
+class FilterTargetCb(CallbackData):
+    prefix = "ft"
+    target: Target
+
+
+class FilterRateCb(CallbackData):
+    prefix = "fr"
+    min_rate_cents: int
+
+
+class FilterClearCb(CallbackData):
+    prefix = "fc"
+
+
+class TakeCb(CallbackData):
+    """Accept a mission at its posted rate."""
+
+    prefix = "tk"
+    mission_id: int
+
+
+class LeaveCb(CallbackData):
+    """Ask to leave a mission (or withdraw an application): a confirmation follows."""
+
+    prefix = "lv"
+    assignment_id: int
+
+
+class LeaveConfirmCb(CallbackData):
+    prefix = "lc"
+    assignment_id: int
+
+
+def browse_page(
+    t: Translator, missions: Sequence[Mission], page: int, has_next: bool, filters: BrowseFilters
+) -> Screen:
+    rows: list[list[InlineKeyboardButton]] = [
+        [button(mission_label(t, m), DetailsCb(mission_id=m.id))] for m in missions
+    ]
+    rows.append(pager(t, page, page + 2 if has_next else page + 1, lambda p: BrowsePageCb(page=p)))
+    rows.append([button(t.plain("button.filters"), FiltersCb())])
+    body = Html("\n\n".join(browse_row(t, m) for m in missions)) if missions else None
+    filtered = filters != BrowseFilters()
+    key = "browse.page" if body else "browse.empty" if filtered else "browse.none_open"
+    text = t(key, page=page + 1, filters=filters_summary(t, filters), rows=body or "")
+    return text, keyboard([row for row in rows if row])
+
+
+def filters_summary(t: Translator, filters: BrowseFilters) -> Html:
+    parts = []
+    if filters.pay_model:
+        parts.append(t.plain(PAY_MODEL[filters.pay_model]))
+    if filters.target:
+        parts.append(t.plain(TARGET[filters.target]))
+    if filters.min_rate_cents:
+        parts.append(t.plain("filters.min_rate", rate=t.money(filters.min_rate_cents)))
+    return t("filters.summary", filters=", ".join(parts)) if parts else t("filters.none")
+
+
+def filters_screen(t: Translator, filters: BrowseFilters) -> Screen:
+    def option(label: str, chosen: bool, data: CallbackData) -> InlineKeyboardButton:
+        return button(("✅ " if chosen else "") + label, data)
+
+    pay_row = [
+        option(t.plain(key), filters.pay_model == pay, FilterPayCb(pay_model=pay))
+        for pay, key in PAY_MODEL.items()
+    ]
+    target_row = [
+        option(t.plain(key), filters.target == target, FilterTargetCb(target=target))
+        for target, key in TARGET.items()
+    ]
+    rate_row = [
+        option(
+            t.plain("filters.min_rate", rate=t.money(cents)),
+            filters.min_rate_cents == cents,
+            FilterRateCb(min_rate_cents=cents),
+        )
+        for cents in MIN_RATE_CHOICES
+    ]
+    markup = keyboard(
+        [
+            pay_row,
+            target_row,
+            rate_row[:2],
+            rate_row[2:],
+            [
+                button(t.plain("button.clear_filters"), FilterClearCb()),
+                button(t.plain("button.show_results"), BrowsePageCb()),
+            ],
+        ]
+    )
+    return t("filters.title", filters=filters_summary(t, filters)), markup
+
+
+def details(
+    t: Translator,
+    mission: Mission,
+    company_name: str,
+    assignment: Assignment | None,
+    thread_id: int | None,
+    back_to_page: int | None,
+) -> Screen:
+    """A mission's details with only what the prospector can do on it: take it (or talk
+    about it) while it is open, or — once on it — open its thread and leave."""
+    text = mission_details(t, mission, company_name)
+    return text, details_keyboard(t, mission, assignment, thread_id, back_to_page)
+
+
+def details_keyboard(
+    t: Translator,
+    mission: Mission,
+    assignment: Assignment | None,
+    thread_id: int | None,
+    back_to_page: int | None,
+) -> InlineKeyboardMarkup:
+    status = assignment.status if assignment else None
+    rows: list[list[InlineKeyboardButton]] = []
+    taken = status in (AssignmentStatus.ACTIVE, AssignmentStatus.APPLIED)
+    if taken and assignment is not None:
+        if thread_id is not None:
+            rows.append([button(t.plain("button.open_thread"), ThreadOpenCb(thread_id=thread_id))])
+        rows.append(
+            [
+                button(t.plain("button.leave"), LeaveCb(assignment_id=assignment.id)),
+                button(t.plain("button.back_mine"), MyMissionsCb()),
+            ]
+        )
+    elif mission.status is MissionStatus.OPEN and can_take(status):
+        rows.append([button(t.plain("button.accept"), TakeCb(mission_id=mission.id))])
+        rows.append(
+            [
+                button(t.plain("button.propose"), ProposeRateCb(mission_id=mission.id)),
+                button(t.plain("button.ask"), AskQuestionCb(mission_id=mission.id)),
+            ]
+        )
+    if back_to_page is not None and not taken:
+        rows.append([button(t.plain("button.back_list"), BrowsePageCb(page=back_to_page))])
+    return keyboard(rows)
+
+
+def can_take(status: AssignmentStatus | None) -> bool:
+    """Whether accepting the posted rate could succeed from this status."""
+    return not isinstance(transition(status, Action.START), Refusal)
+
+
+def my_missions(
+    t: Translator, mine: Sequence[tuple[Assignment, Mission]], page: int, has_next: bool
+) -> Screen:
+    if not mine and page == 0:
+        return t("mine.none"), None
+    lines, rows = [], []
+    for assignment, mission in mine:
+        lines.append(
+            t(
+                "mine.row",
+                mission_id=mission.id,
+                title=mission.title,
+                status=t.plain(ASSIGNMENT_STATUS[assignment.status]),
+                rate=t.money(assignment.agreed_rate_cents or mission.rate_cents),
+            )
+        )
+        rows.append(
+            [
+                button(
+                    t.plain("button.mission_short", mission_id=mission.id),
+                    DetailsCb(mission_id=mission.id),
+                ),
+                button(t.plain("button.leave"), LeaveCb(assignment_id=assignment.id)),
+            ]
+        )
+    rows.append(pager(t, page, page + 2 if has_next else page + 1, lambda p: MyMissionsCb(page=p)))
+    text = t("mine.list", page=page + 1, rows=Html("\n\n".join(lines)))
+    return text, keyboard([row for row in rows if row])
+
+
+def leave_confirm(t: Translator, mission: Mission, assignment: Assignment) -> Screen:
+    markup = keyboard(
+        [
+            [
+                button(
+                    t.plain("button.leave_confirm"),
+                    LeaveConfirmCb(assignment_id=assignment.id),
+                ),
+                button(t.plain("button.back"), MyMissionsCb()),
+            ]
+        ]
+    )
+    return t("mine.leave_confirm", title=mission.title), markup
+
+
+# --- notices ----------------------------------------------------------------------------
+
+
+def approved_notice(notice: notices.ApplicationApproved, t: Translator) -> Outbound:
+    text = t(
+        "notify.approved",
+        mission_id=notice.mission_id,
+        title=notice.title,
+        rate=t.money(notice.rate_cents),
+    )
+    return text_message(text)
+
+
+def declined_notice(notice: notices.ApplicationDeclined, t: Translator) -> Outbound:
+    return text_message(t("notify.declined", mission_id=notice.mission_id, title=notice.title))
+
+
+def closed_notice(notice: notices.MissionClosed, t: Translator) -> Outbound:
+    text = t("notify.mission_closed", mission_id=notice.mission_id, title=notice.title)
+    return text_message(text)

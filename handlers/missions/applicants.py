@@ -1,0 +1,87 @@
+"""A mission's applicants and active prospectors, and the company's answer to each
+application (from that screen or from the application's notice)."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot.kit.callbacks import ApproveCb, DeclineCb, MissionCardCb
+from bot.kit.context import CallboardContext
+from bot.kit.i18n import key_table
+from bot.kit.screens import refuse, show_screen
+from handlers.missions import screens
+from handlers.missions.screens import PeopleCb
+from services import assignments
+from services import missions as rules
+from services.assignments import DecisionOutcome
+from storage.models import AssignmentStatus, Mission
+
+_DECIDED = key_table(
+    {
+        DecisionOutcome.APPROVED: "decision.done_approved",
+        DecisionOutcome.DECLINED: "decision.done_declined",
+        DecisionOutcome.FULL: "decision.full",
+        DecisionOutcome.NOT_OPEN: "decision.not_open",
+        DecisionOutcome.STALE: "stale_action",
+    }
+)
+
+
+async def show_people(update: Update, context: CallboardContext) -> None:
+    query = update.callback_query
+    assert query
+    choice = PeopleCb.unpack(query.data)
+    mission = (
+        await rules.own_mission(context.deps, context.user_account.id, choice.mission_id)
+        if choice
+        else None
+    )
+    if choice is None or mission is None:
+        await refuse(update, context)
+        return
+    await query.answer()
+    await _render(update, context, mission, AssignmentStatus(choice.status), choice.page)
+
+
+async def _render(
+    update: Update, context: CallboardContext, mission: Mission, status: AssignmentStatus, page: int
+) -> None:
+    repos = context.repos
+    total = await repos.assignments.count(mission.id, status)
+    found = await repos.assignments.for_mission(
+        mission.id, status, offset=page * screens.PAGE_SIZE, limit=screens.PAGE_SIZE
+    )
+    screen = screens.people(context.t, mission, status, found, page, total)
+    await show_screen(update, context, *screen)
+
+
+async def decide(update: Update, context: CallboardContext) -> None:
+    """Approve or decline; the applicants screen is refreshed (it keeps its way back and the
+    other applicants' buttons), a notice loses its buttons."""
+    query = update.callback_query
+    assert query
+    approve = ApproveCb.unpack(query.data)
+    chosen = approve or DeclineCb.unpack(query.data)
+    if chosen is None:
+        await refuse(update, context)
+        return
+    decision = await assignments.decide(
+        context.deps, context.user_account.id, chosen.assignment_id, approve=approve is not None
+    )
+    await query.answer(context.t.plain(_DECIDED[decision.outcome]))
+    if decision.outcome not in (DecisionOutcome.APPROVED, DecisionOutcome.DECLINED):
+        return
+    mission = await context.repos.missions.get(decision.mission_id or 0)
+    if _on_people_screen(query.message) and mission is not None:
+        await _render(update, context, mission, AssignmentStatus.APPLIED, 0)
+    elif isinstance(query.message, Message):
+        await query.edit_message_reply_markup(None)
+
+
+def _on_people_screen(message: object) -> bool:
+    """Whether the answer came from the applicants screen (which leads back to the card)
+    rather than from the application's notice."""
+    markup = message.reply_markup if isinstance(message, Message) else None
+    return markup is not None and any(
+        MissionCardCb.matches(key.callback_data) for row in markup.inline_keyboard for key in row
+    )

@@ -1,0 +1,206 @@
+"""Thread screens and the messages relayed into threads, as pure functions of models and a
+translator. A thread is always shown under its header, which names the other side by its
+public name only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.kit.callbacks import (
+    CallbackData,
+    MissionCardCb,
+    ThreadListCb,
+    ThreadOfferCb,
+    ThreadOpenCb,
+    ThreadReplyCb,
+)
+from bot.kit.i18n import Html, Translator, key_table
+from bot.kit.keyboards import button, keyboard
+from bot.kit.labels import MEDIA, OFFER_STATUS, PAY_MODEL
+from bot.kit.notifier import Outbound, text_message
+from bot.kit.screens import pager
+from services import notices
+from services.threads import Refused
+from storage.models import MessageKind, Mission, Offer, ThreadMessage, ThreadSummary
+
+PAGE_SIZE = 5
+# Leaves room for the header within Telegram's 4096 characters (1024 for a caption).
+MAX_RELAYED_TEXT = 3800
+MAX_RELAYED_CAPTION = 900
+HISTORY_BUDGET = 3500
+
+Screen = tuple[Html, InlineKeyboardMarkup | None]
+
+REFUSALS = key_table(
+    {
+        Refused.NOT_ALLOWED: "stale_action",
+        Refused.NOT_OPEN: "accept.not_open",
+        Refused.RATE_AGREED: "offer.rate_agreed",
+        Refused.DECLINED_BEFORE: "accept.declined_before",
+        Refused.FULL: "offer.mission_full",
+        Refused.SUPERSEDED: "offer.is_superseded",
+        Refused.ACCEPTED: "offer.is_accepted",
+        Refused.DECLINED: "offer.is_declined",
+    }
+)
+
+
+class OfferAcceptCb(CallbackData):
+    prefix = "oa"
+    offer_id: int
+
+
+class OfferCounterCb(CallbackData):
+    prefix = "oc"
+    offer_id: int
+
+
+class OfferDeclineCb(CallbackData):
+    prefix = "od"
+    offer_id: int
+
+
+def header(t: Translator, mission_id: int, other: str) -> Html:
+    """`💬 Mission #12 · P-0042` for the company, `💬 Mission #12 · Acme` for the
+    prospector."""
+    return t("thread.header", mission_id=mission_id, other=other)
+
+
+def thread_buttons(t: Translator, thread_id: int) -> list[InlineKeyboardButton]:
+    return [
+        button(t.plain("button.reply"), ThreadReplyCb(thread_id=thread_id)),
+        button(t.plain("button.make_offer"), ThreadOfferCb(thread_id=thread_id)),
+    ]
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def relayed(notice: notices.MessageRelayed, t: Translator) -> Outbound:
+    head = header(t, notice.mission_id, notice.other)
+    markup = keyboard([thread_buttons(t, notice.thread_id or 0)])
+    if notice.kind is MessageKind.TEXT:
+        return text_message(
+            t("thread.relayed", header=head, body=clip(notice.body, MAX_RELAYED_TEXT)), markup
+        )
+    caption = t("thread.relayed", header=head, body=clip(notice.body, MAX_RELAYED_CAPTION))
+    return Outbound(
+        f"send_{notice.kind.value}", {notice.kind.value: notice.file_id, "caption": caption}, markup
+    )
+
+
+def offer_received(notice: notices.OfferReceived, t: Translator) -> Outbound:
+    text = t(
+        "offer.received",
+        header=header(t, notice.mission_id, notice.other),
+        rate=t.money(notice.amount_cents),
+        pay=t.plain(PAY_MODEL[notice.pay_model]),
+    )
+    return text_message(text, offer_keyboard(t, notice.offer_id, notice.thread_id or 0))
+
+
+def offer_keyboard(t: Translator, offer_id: int, thread_id: int) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            [button(t.plain("button.accept_offer"), OfferAcceptCb(offer_id=offer_id))],
+            [
+                button(t.plain("button.counter"), OfferCounterCb(offer_id=offer_id)),
+                button(t.plain("button.decline_offer"), OfferDeclineCb(offer_id=offer_id)),
+            ],
+            [button(t.plain("button.reply"), ThreadReplyCb(thread_id=thread_id))],
+        ]
+    )
+
+
+def offer_answered(
+    notice: notices.OfferAccepted | notices.OfferDeclined, t: Translator
+) -> Outbound:
+    key = (
+        "offer.accepted_notice"
+        if isinstance(notice, notices.OfferAccepted)
+        else "offer.declined_notice"
+    )
+    text = t(
+        key, header=header(t, notice.mission_id, notice.other), rate=t.money(notice.amount_cents)
+    )
+    return text_message(text, keyboard([thread_buttons(t, notice.thread_id or 0)]))
+
+
+def thread_list(
+    t: Translator,
+    viewer_id: int,
+    summaries: Sequence[ThreadSummary],
+    page: int,
+    total: int,
+    mission: Mission | None,
+) -> Screen:
+    """The user's threads with their unread counts; one mission's (for its company) when
+    `mission` is given, with a way back to its card."""
+    back = [button(t.plain("button.back"), MissionCardCb(mission_id=mission.id))] if mission else []
+    if total == 0:
+        return t("threads.none"), keyboard([back]) if back else None
+    rows = []
+    for summary in summaries:
+        mine = viewer_id == summary.thread.prospector_id
+        other = summary.company_name if mine else summary.prospector_code
+        unread = t.count("count.unread", summary.unread) if summary.unread else ""
+        label = t.plain(
+            "threads.row", mission_id=summary.thread.mission_id, other=other, unread=unread
+        )
+        rows.append([button(label, ThreadOpenCb(thread_id=summary.thread.id))])
+    pages = -(-total // PAGE_SIZE)
+    mission_id = mission.id if mission else 0
+    rows.append(pager(t, page, pages, lambda p: ThreadListCb(page=p, mission_id=mission_id)))
+    rows.append(back)
+    if mission is None:
+        text = t("threads.list", page=page + 1, pages=pages)
+    else:
+        text = t(
+            "threads.mission_list",
+            mission_id=mission.id,
+            title=mission.title,
+            page=page + 1,
+            pages=pages,
+        )
+    return text, keyboard([row for row in rows if row])
+
+
+def history(
+    t: Translator,
+    thread_id: int,
+    head: Html,
+    viewer_id: int,
+    messages: Sequence[ThreadMessage],
+    offers: dict[int, Offer],
+) -> Screen:
+    """The last messages, oldest first; if they are too long for one message, the oldest
+    lines are dropped."""
+    lines = [history_line(t, m.sender_id == viewer_id, m, offers) for m in messages]
+    while len("\n".join(lines)) > HISTORY_BUDGET and len(lines) > 1:
+        lines.pop(0)
+    body = Html("\n".join(lines)) if lines else t("thread.empty")
+    markup = keyboard(
+        [
+            thread_buttons(t, thread_id),
+            [button(t.plain("button.back_list"), ThreadListCb())],
+        ]
+    )
+    return t("thread.history", header=head, lines=body), markup
+
+
+def history_line(
+    t: Translator, mine: bool, message: ThreadMessage, offers: dict[int, Offer]
+) -> Html:
+    who = t.plain("thread.me") if mine else t.plain("thread.them")
+    offer = offers.get(message.offer_id) if message.offer_id is not None else None
+    if message.kind is MessageKind.OFFER:
+        amount = t.money(offer.amount_cents) if offer else ""
+        status = t.plain(OFFER_STATUS[offer.status]) if offer else ""
+        return t("thread.line_offer", who=who, rate=amount, status=status)
+    if message.kind is MessageKind.TEXT:
+        return t("thread.line", who=who, body=clip(message.body, 300))
+    kind = t.plain(MEDIA[message.kind])
+    return t("thread.line_media", who=who, kind=kind, body=clip(message.body, 100))

@@ -124,11 +124,19 @@ def deadline(text: str, limits: Limits) -> date:
     raise Invalid("invalid.deadline_format")
 
 
+# What a choice field says when the text matches none of its words.
+_NOT_A_CHOICE: Final = {
+    "pay_model": "invalid.pay_model",
+    "target": "invalid.target",
+    "approval": "invalid.approval",
+}
+
+
 def _choice(field: str) -> Callable[[str, Limits], object]:
     def parse(text: str, limits: Limits) -> object:
         found = _WORDS[field].get(_fold(text))
         if found is None:
-            raise Invalid(f"invalid.{field}")
+            raise Invalid(_NOT_A_CHOICE[field])
         return found
 
     return parse

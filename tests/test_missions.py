@@ -455,6 +455,22 @@ async def test_missions_list_pause_resume_and_close(bot: BotHarness) -> None:
     assert await snapshot(bot) == before
 
 
+async def test_cancelling_an_edit_of_a_live_mission_changes_nothing(bot: BotHarness) -> None:
+    acme = await onboard_company(bot, "Acme")
+    mission = await post_mission(bot, acme, title="Live and unchanged")
+    before = await snapshot(bot)
+    await acme.send("/missions")
+    await acme.tap("#1 · Live and unchanged")
+    await acme.tap("Edit")
+    await acme.tap("Title")
+    await acme.send("/cancel")
+    assert acme.last_text == "Cancelled, nothing was changed."
+    await acme.send("A title typed after cancelling")
+    assert "Mission updated" not in acme.last_text
+    assert await snapshot(bot) == before
+    assert (await mission_row(bot, mission.id))["title"] == "Live and unchanged"
+
+
 async def test_edit_a_published_mission(bot: BotHarness) -> None:
     acme = await onboard_company(bot, "Acme")
     jo = await onboard_prospector(bot, "Jo", notify=False)

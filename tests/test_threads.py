@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.kit.callbacks import ThreadOfferCb, ThreadOpenCb, ThreadReplyCb
+from bot.kit.callbacks import ProposeRateCb, ThreadOfferCb, ThreadOpenCb, ThreadReplyCb
+from handlers.browse.screens import TakeCb
 from handlers.threads.screens import OfferAcceptCb
 from storage.models import OutboxStatus
 from tests.harness import BotHarness, FakeUser
@@ -10,6 +11,7 @@ from tests.helpers import (
     STALE,
     ask_question,
     assignments,
+    button_labels,
     onboard_company,
     onboard_prospector,
     post_mission,
@@ -275,3 +277,38 @@ async def test_company_mission_card_links_to_its_threads(bot: BotHarness) -> Non
     labels = [label for label, _, _ in company.messages[-1].buttons()]
     assert any("P-0001" in label for label in labels) and any("P-0002" in label for label in labels)
     assert not any(f"#{other.id} " in label for label in labels)
+
+
+async def test_a_declined_application_stays_declined_on_every_path(bot: BotHarness) -> None:
+    """Declined, the prospector cannot get onto the mission by accepting the posted rate, a
+    link, proposing, making an offer or having one accepted; nor can the company counter."""
+    company = await onboard_company(bot, "Carla", language="en")
+    pierre = await onboard_prospector(bot, "Pierre", language="en")
+    mission = await post_mission(bot, company, rate="10", approval="manual")
+    await pierre.send(f"/start m{mission.id}")
+    await pierre.tap("Accept at the posted rate")
+    await pierre.tap_forged(ProposeRateCb(mission_id=mission.id).pack())
+    await pierre.send("15")
+    pierre_offer = company.messages[-1]
+    await company.tap("Reply")
+    await company.send("We will think about it")
+    await company.tap("✖️ P-0001")
+    assert company.alerts[-1] == "Application declined."
+    declined = await snapshot(bot)
+
+    await pierre.tap_forged(TakeCb(mission_id=mission.id).pack())
+    assert "already declined" in pierre.last_text
+    await pierre.send(f"/start m{mission.id}")
+    assert "Accept at the posted rate" not in button_labels(pierre)
+    assert "Propose another rate" not in button_labels(pierre)
+    await pierre.tap_forged(ProposeRateCb(mission_id=mission.id).pack())
+    assert pierre.alerts[-1] == "The company already declined your application to this mission."
+    company.fake.user_taps(company.id, pierre_offer.message_id, OfferAcceptCb(offer_id=1).pack())
+    await bot.deliver()
+    assert company.alerts[-1] == "The company already declined your application to this mission."
+    await company.tap("Counter")
+    assert company.alerts[-1] == "The company already declined your application to this mission."
+    await pierre.tap("Make an offer")
+    assert pierre.alerts[-1] == "The company already declined your application to this mission."
+    assert await snapshot(bot) == declined
+    assert [a["status"] for a in await assignments(bot, mission.id)] == ["declined"]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot.kit.callbacks import CallbackData
-from bot.kit.i18n import Catalogs, Html, language_for, load_catalog
+from bot.kit.i18n import Catalogs, Html, language_for
 from bot.settings import Settings, describe_error, parse_quiet_hours
 from services import validation
 from services.money import format_money, parse_amount
@@ -22,33 +22,6 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 def forms(message: str | tuple[str, ...]) -> tuple[str, ...]:
     return (message,) if isinstance(message, str) else message
-
-
-def test_catalogs_have_the_same_keys_and_placeholders() -> None:
-    french, english = load_catalog("fr").messages, load_catalog("en").messages
-    assert french.keys() == english.keys()
-    for key in french:
-        placeholders = {
-            frozenset(PLACEHOLDER.findall(form))
-            for message in (french[key], english[key])
-            for form in forms(message)
-        }
-        assert len(placeholders) == 1, key
-        assert all(forms(french[key])) and all(forms(english[key])), key
-
-
-def test_every_key_used_in_code_exists() -> None:
-    root = Path(__file__).parents[1]
-    keys = set(load_catalog("en").messages)
-    literal = re.compile(
-        r"""\bt(?:\.plain|\.count)?\(\s*"([a-z_]+\.[a-z_.]+)"|Invalid\("([a-z_.]+)\""""
-    )
-    used = set()
-    for source in [*root.glob("bot/*.py"), *root.glob("handlers/*.py")]:
-        for match in literal.finditer(source.read_text()):
-            used.add(match[1] or match[2])
-    assert used, "the pattern found no key at all"
-    assert used <= keys, used - keys
 
 
 def test_plural_forms_follow_each_language() -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from bot.kit.i18n import Html, Translator
+from bot.kit.labels import APPROVAL, MISSION_STATUS, PAY_MODEL, TARGET
 from storage.models import Mission, MissionFields
 
 
 def rate_line(t: Translator, fields: MissionFields) -> Html:
     return t(
-        "mission.rate", rate=t.money(fields.rate_cents), pay=t.plain(f"pay.{fields.pay_model}")
+        "mission.rate", rate=t.money(fields.rate_cents), pay=t.plain(PAY_MODEL[fields.pay_model])
     )
 
 
@@ -28,8 +29,8 @@ def fields_card(t: Translator, fields: MissionFields) -> Html:
         slots=fields.slots,
         cap=fields.result_cap if fields.result_cap else t.plain("mission.no_cap"),
         deadline=deadline_text(t, fields.deadline),
-        target=t.plain(f"target.{fields.target}"),
-        approval=t.plain(f"approval.{fields.approval}"),
+        target=t.plain(TARGET[fields.target]),
+        approval=t.plain(APPROVAL[fields.approval]),
     )
 
 
@@ -61,9 +62,9 @@ def mission_details(t: Translator, mission: Mission, company_name: str) -> Html:
         rate=rate_line(t, mission),
         slots_left=t.count("count.slots_left", mission.slots_left),
         deadline=deadline_text(t, mission.deadline),
-        target=t.plain(f"target.{mission.target}"),
-        approval=t.plain(f"approval.{mission.approval}"),
-        status=t.plain(f"status.{mission.status}"),
+        target=t.plain(TARGET[mission.target]),
+        approval=t.plain(APPROVAL[mission.approval]),
+        status=t.plain(MISSION_STATUS[mission.status]),
     )
 
 
@@ -72,7 +73,7 @@ def company_card(t: Translator, mission: Mission, applicants: int) -> Html:
     return t(
         "mission.card",
         mission_id=mission.id,
-        status=t.plain(f"status.{mission.status}"),
+        status=t.plain(MISSION_STATUS[mission.status]),
         fields=fields_card(t, mission),
         active=mission.active_count,
         slots=mission.slots,

@@ -5,20 +5,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from services import assignments as service
 from services.assignments import Blocked
 from services.lifecycle import Action, Refusal, transition
-from services.notices import Notice
-from services.ports import Deps, Rules
-from storage.clock import ManualClock
-from storage.database import Database, Transaction
+from services.ports import Deps
 from storage.models import (
     Approval,
-    Audience,
     MissionFields,
     MissionStatus,
     PayModel,
@@ -26,8 +21,7 @@ from storage.models import (
     Target,
 )
 from storage.models import AssignmentStatus as S
-from storage.repositories import Repositories
-from tests.helpers import START
+from tests.rules import open_deps, seed_user
 
 A = Action
 R = Refusal
@@ -65,28 +59,11 @@ def test_transition(status: S | None, action: Action, expected: S | Refusal) -> 
     assert transition(status, action) == expected
 
 
-class RecordingNotifier:
-    """The notifier port, recording what the rules asked to send."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, Notice]] = []
-
-    async def notify(self, tx: Transaction, user_id: int, notice: Notice) -> None:
-        self.sent.append((user_id, notice))
-
-    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
-        return 0
-
-
 @pytest.fixture
 async def deps(tmp_path: Path) -> AsyncIterator[Deps]:
-    db = Database(tmp_path / "lifecycle.sqlite3")
-    await db.open()
-    clock = ManualClock(START)
-    repos = Repositories.create(db, clock)
-    rules = Rules(min_rate_cents=50, max_rate_cents=1_000_000, zone=ZoneInfo("Europe/Paris"))
-    yield Deps(db=db, repos=repos, notifier=RecordingNotifier(), clock=clock, rules=rules)
-    await db.close()
+    opened, _ = await open_deps(tmp_path / "lifecycle.sqlite3")
+    yield opened
+    await opened.db.close()
 
 
 COMPANY, PROSPECTOR, OTHER = 1, 2, 3
@@ -104,11 +81,9 @@ FIELDS = MissionFields(
 
 
 async def _seed_people(deps: Deps) -> None:
-    async with deps.db.transaction() as tx:
-        for user_id, role in ((COMPANY, Role.COMPANY), (PROSPECTOR, Role.PROSPECTOR),
-                              (OTHER, Role.PROSPECTOR)):  # fmt: skip
-            await deps.repos.users.seen(tx, user_id, first_name="U", username=None, language="en")
-            await deps.repos.users.set_role(tx, user_id, role)
+    for user_id, role in ((COMPANY, Role.COMPANY), (PROSPECTOR, Role.PROSPECTOR),
+                          (OTHER, Role.PROSPECTOR)):  # fmt: skip
+        await seed_user(deps, user_id, role)
 
 
 async def _mission_with(deps: Deps, status: S | None) -> int:

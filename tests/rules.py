@@ -1,0 +1,97 @@
+"""Running the rules (`services`) without Telegram: a real database, a notifier that
+records what the rules asked to send, and users seeded straight into storage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from services.notices import Notice
+from services.ports import Deps, Rules
+from storage.clock import ManualClock
+from storage.database import Database, Transaction
+from storage.models import (
+    Approval,
+    Audience,
+    CompanyProfile,
+    MissionFields,
+    PayModel,
+    ProspectorProfile,
+    Role,
+    Target,
+)
+from storage.repositories import Repositories
+from tests.helpers import START
+
+
+class RecordingNotifier:
+    """The notifier port, recording what the rules asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, Notice]] = []
+        self.fanned_out: list[tuple[Audience, Notice]] = []
+
+    async def notify(self, tx: Transaction, user_id: int, notice: Notice) -> None:
+        self.sent.append((user_id, notice))
+
+    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
+        self.fanned_out.append((audience, notice))
+        return 0
+
+
+async def open_deps(path: Path) -> tuple[Deps, RecordingNotifier]:
+    db = Database(path)
+    await db.open()
+    clock = ManualClock(START)
+    notifier = RecordingNotifier()
+    rules = Rules(min_rate_cents=50, max_rate_cents=1_000_000, zone=ZoneInfo("Europe/Paris"))
+    deps = Deps(db=db, repos=Repositories.create(db, clock), notifier=notifier, clock=clock,
+                rules=rules)  # fmt: skip
+    return deps, notifier
+
+
+async def seed_user(deps: Deps, user_id: int, role: Role, name: str = "User") -> None:
+    async with deps.db.transaction() as tx:
+        await deps.repos.users.seen(tx, user_id, first_name=name, username=None, language="en")
+        await deps.repos.users.set_role(tx, user_id, role)
+
+
+async def seed_company(deps: Deps, user_id: int, name: str = "Acme") -> None:
+    await seed_user(deps, user_id, Role.COMPANY, name)
+    async with deps.db.transaction() as tx:
+        profile = CompanyProfile(user_id=user_id, name=name, sector="retail", siren=None)
+        await deps.repos.profiles.save_company(tx, profile)
+
+
+async def seed_prospector(deps: Deps, user_id: int, name: str = "Jo") -> str:
+    """Returns the prospector's public code."""
+    await seed_user(deps, user_id, Role.PROSPECTOR, name)
+    async with deps.db.transaction() as tx:
+        profile = ProspectorProfile(
+            user_id=user_id,
+            number=await deps.repos.profiles.next_prospector_number(tx),
+            display_name=name,
+            languages=("fr",),
+            specialties=("b2b", "appointments"),
+            experience_years=3,
+            bio="",
+            notify_new_missions=True,
+        )
+        await deps.repos.profiles.save_prospector(tx, profile)
+    return profile.code
+
+
+def fields(**changes: object) -> MissionFields:
+    values: dict[str, object] = {
+        "title": "Book demos",
+        "brief": "Call IT managers of SaaS vendors and book a demo with our team.",
+        "pay_model": PayModel.APPOINTMENT,
+        "rate_cents": 4_000,
+        "slots": 1,
+        "result_cap": None,
+        "deadline": None,
+        "target": Target.B2B,
+        "approval": Approval.AUTO,
+    }
+    values.update(changes)
+    return MissionFields.model_validate(values)

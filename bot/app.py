@@ -23,7 +23,7 @@ from bot.kit import guards, jobs
 from bot.kit.commands import Command, publish_default_menu
 from bot.kit.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
 from bot.kit.errors import on_error
-from bot.kit.feature import Feature, Navigator, Stage
+from bot.kit.feature import Feature, Stage, navigator_of
 from bot.kit.i18n import Catalogs
 from bot.kit.notifier import OutboxNotifier, Renderers
 from bot.kit.outbox import OutboxDispatcher, OutboxOptions
@@ -121,7 +121,7 @@ def build_application(
             outbox=dispatcher,
             commands=commands,
             deps=deps,
-            navigator=Navigator.of(FEATURES),
+            navigator=navigator_of(FEATURES),
         )
         await publish_default_menu(application.bot, commands, catalogs)
         dispatcher.start()

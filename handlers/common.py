@@ -10,8 +10,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.kit.callbacks import CallbackData, HomeCb
 from bot.kit.commands import ALWAYS, MEMBERS, Command, visible_commands
-from bot.kit.context import CallboardContext
-from bot.kit.feature import Feature, Route, Stage, on_button, on_command
+from bot.kit.context import CallboardContext, Route
+from bot.kit.feature import Feature, Stage, on_button, on_command
 from bot.kit.i18n import LANGUAGES, Html, key_table
 from bot.kit.keyboards import button, keyboard
 from bot.kit.screens import show_screen

@@ -22,8 +22,8 @@ from telegram.ext import (
 
 from bot.kit.callbacks import CallbackData, HomeCb
 from bot.kit.commands import ALWAYS, MEMBERS, Command
-from bot.kit.context import CallboardContext
-from bot.kit.feature import Feature, Route, Stage
+from bot.kit.context import CallboardContext, Route
+from bot.kit.feature import Feature, Stage
 from bot.kit.keyboards import button, in_rows, keyboard
 from bot.kit.screens import chat_id_of, close_keyboard, text_expected
 from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard

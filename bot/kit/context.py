@@ -2,24 +2,72 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.kit.callbacks import CallbackData
 from bot.kit.commands import Command, publish_user_menu
-from bot.kit.feature import Navigator
 from bot.kit.i18n import Catalogs, Translator
 from bot.kit.outbox import OutboxDispatcher
 from bot.settings import Settings
 from services.ports import Deps
 from storage.clock import Clock
 from storage.database import Database
-from storage.models import User
+from storage.models import Role, User
 from storage.repositories import Repositories
 
 SERVICES_KEY = "services"
+
+
+class Route(StrEnum):
+    """Screens one feature opens for another, by name."""
+
+    HOME = "home"
+    MISSION_CARD = "mission_card"
+
+
+# Opens a screen as a new message: (chat id, context, the id it is about or 0).
+Opener = Callable[[int, "CallboardContext", int], Awaitable[None]]
+# Follows a deep link whose payload matched: (chat id, context, the match).
+LinkFollower = Callable[[int, "CallboardContext", re.Match[str]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class HomeButton:
+    role: Role
+    label_key: str
+    data: CallbackData
+
+
+@dataclass(frozen=True)
+class Navigator:
+    """How features open each other's screens and follow deep links without importing
+    each other (built from their descriptions by `bot.kit.feature.navigator_of`)."""
+
+    routes: Mapping[Route, Opener]
+    deep_links: Mapping[re.Pattern[str], LinkFollower]
+    home_buttons: Sequence[HomeButton]
+
+    async def open(self, route: Route, chat_id: int, context: CallboardContext, item: int) -> None:
+        await self.routes[route](chat_id, context, item)
+
+    async def follow(self, payload: str, chat_id: int, context: CallboardContext) -> bool:
+        """Follow a deep link; False if no feature knows the payload."""
+        for pattern, follower in self.deep_links.items():
+            match = pattern.fullmatch(payload)
+            if match is not None:
+                await follower(chat_id, context, match)
+                return True
+        return False
+
+    def home_buttons_for(self, role: Role | None) -> list[HomeButton]:
+        return [b for b in self.home_buttons if b.role is role]
 
 
 @dataclass(frozen=True)

@@ -4,30 +4,27 @@ A feature lists its commands (with who sees them), its handlers and the stage ea
 at, its home-screen buttons, the buttons that turn away from an open wizard, how it renders
 the notices of the rules, and the screens other features may open (`Route`) or that a
 `t.me/<bot>?start=<payload>` link leads to. Features never import each other: they meet
-through the rules (`services`), the shared buttons (`bot.kit.callbacks`) and these routes.
-"""
+through the rules (`services`), the shared buttons (`bot.kit.callbacks`) and the navigator
+(`bot.kit.context`)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING, Any
+from enum import IntEnum
+from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.kit.callbacks import CallbackData
 from bot.kit.commands import Command
+from bot.kit.context import CallboardContext, HomeButton, LinkFollower, Navigator, Opener, Route
 from bot.kit.notifier import Renderers
-from storage.models import Role
-
-if TYPE_CHECKING:
-    from bot.kit.context import CallboardContext
 
 Handler = BaseHandler[Update, Any, Any]
-Callback = Callable[[Update, "CallboardContext"], Coroutine[Any, Any, Any]]
+Callback = Callable[[Update, CallboardContext], Coroutine[Any, Any, Any]]
 
 
 class Stage(IntEnum):
@@ -43,19 +40,6 @@ class Stage(IntEnum):
     FALLBACKS = 3
 
 
-class Route(StrEnum):
-    """Screens one feature opens for another, by name."""
-
-    HOME = "home"
-    MISSION_CARD = "mission_card"
-
-
-# Opens a screen as a new message: (chat id, context, the id it is about or 0).
-Opener = Callable[[int, "CallboardContext", int], Awaitable[None]]
-# Follows a deep link whose payload matched: (chat id, context, the match).
-LinkFollower = Callable[[int, "CallboardContext", re.Match[str]], Awaitable[None]]
-
-
 def on_command(name: str, callback: Callback) -> tuple[Stage, Handler]:
     return Stage.ACTIONS, CommandHandler(name, callback)
 
@@ -63,13 +47,6 @@ def on_command(name: str, callback: Callback) -> tuple[Stage, Handler]:
 def on_button(kind: type[CallbackData], callback: Callback) -> tuple[Stage, Handler]:
     """`callback` for every button carrying `kind`'s data."""
     return Stage.ACTIONS, CallbackQueryHandler(callback, pattern=kind.matches)
-
-
-@dataclass(frozen=True)
-class HomeButton:
-    role: Role
-    label_key: str
-    data: CallbackData
 
 
 @dataclass(frozen=True)
@@ -87,37 +64,14 @@ class Feature:
     deep_links: Mapping[re.Pattern[str], LinkFollower] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Navigator:
-    """The routes and deep links of every feature."""
-
-    routes: Mapping[Route, Opener]
-    deep_links: Mapping[re.Pattern[str], LinkFollower]
-    home_buttons: Sequence[HomeButton]
-
-    @classmethod
-    def of(cls, features: Sequence[Feature]) -> Navigator:
-        routes: dict[Route, Opener] = {}
-        for feature in features:
-            for route, opener in feature.routes.items():
-                if route in routes:
-                    raise ValueError(f"two features open {route}")
-                routes[route] = opener
-        links = {p: f for feature in features for p, f in feature.deep_links.items()}
-        buttons = [b for feature in features for b in feature.home_buttons]
-        return cls(routes, links, buttons)
-
-    async def open(self, route: Route, chat_id: int, context: CallboardContext, item: int) -> None:
-        await self.routes[route](chat_id, context, item)
-
-    async def follow(self, payload: str, chat_id: int, context: CallboardContext) -> bool:
-        """Follow a deep link; False if no feature knows the payload."""
-        for pattern, follower in self.deep_links.items():
-            match = pattern.fullmatch(payload)
-            if match is not None:
-                await follower(chat_id, context, match)
-                return True
-        return False
-
-    def home_buttons_for(self, role: Role | None) -> list[HomeButton]:
-        return [b for b in self.home_buttons if b.role is role]
+def navigator_of(features: Sequence[Feature]) -> Navigator:
+    """The routes, deep links and home buttons of every feature."""
+    routes: dict[Route, Opener] = {}
+    for feature in features:
+        for route, opener in feature.routes.items():
+            if route in routes:
+                raise ValueError(f"two features open {route}")
+            routes[route] = opener
+    links = {p: f for feature in features for p, f in feature.deep_links.items()}
+    buttons = [b for feature in features for b in feature.home_buttons]
+    return Navigator(routes, links, buttons)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.kit.callbacks import BrowsePageCb, DetailsCb, MyMissionsCb
 from bot.kit.commands import PROSPECTORS, Command
-from bot.kit.feature import Feature, HomeButton, on_button, on_command
+from bot.kit.context import HomeButton
+from bot.kit.feature import Feature, on_button, on_command
 from handlers.browse import missions, screens
 from handlers.browse.screens import (
     FilterClearCb,

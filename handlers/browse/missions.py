@@ -10,8 +10,7 @@ from typing import Any
 from telegram import Update
 
 from bot.kit.callbacks import BrowsePageCb, DetailsCb, MyMissionsCb
-from bot.kit.context import CallboardContext
-from bot.kit.feature import Route
+from bot.kit.context import CallboardContext, Route
 from bot.kit.i18n import key_table
 from bot.kit.screens import chat_id_of, refuse, refuse_other_role, show_screen
 from handlers.browse import screens

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from bot.kit.callbacks import ApproveCb, DeclineCb, MissionCardCb, MissionListCb
 from bot.kit.commands import COMPANIES, Command
-from bot.kit.feature import Feature, HomeButton, Route, Stage, on_button, on_command
+from bot.kit.context import HomeButton, Route
+from bot.kit.feature import Feature, Stage, on_button, on_command
 from handlers.missions import applicants, card, editing, posting, screens
 from handlers.missions.screens import MissionActionCb, PeopleCb
 from services import notices

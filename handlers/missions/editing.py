@@ -9,8 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
-from bot.kit.context import CallboardContext
-from bot.kit.feature import Route
+from bot.kit.context import CallboardContext, Route
 from bot.kit.screens import chat_id_of, refuse, text_expected
 from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard
 from handlers.missions.fields import SkipCb, ask_field, error_text, limits, tapped

@@ -15,8 +15,7 @@ from telegram.ext import (
 )
 
 from bot.kit.callbacks import CallbackData
-from bot.kit.context import CallboardContext
-from bot.kit.feature import Route
+from bot.kit.context import CallboardContext, Route
 from bot.kit.i18n import Html
 from bot.kit.keyboards import button, in_rows, keyboard
 from bot.kit.screens import chat_id_of, refuse, refuse_other_role, text_expected

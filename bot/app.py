@@ -20,6 +20,7 @@ from bot.kit import guards, jobs
 from bot.kit.commands import Command, publish_default_menu
 from bot.kit.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
 from bot.kit.errors import on_error
+from bot.kit.feature import Feature, Navigator
 from bot.kit.i18n import Catalogs
 from bot.kit.notifier import OutboxNotifier, Renderers
 from bot.kit.outbox import OutboxDispatcher, OutboxOptions
@@ -35,7 +36,9 @@ from storage.repositories import Repositories
 
 # Order matters inside the default group: the first matching handler wins, so wizards come
 # before threads (which claim the mission buttons "Propose"/"Ask") before browse.
-FEATURES = (onboarding, missions, threads, browse, common)
+FEATURES = (missions, threads, browse, common)
+# Features that describe themselves (`bot.kit.feature`), registered first, stage by stage.
+DESCRIBED: tuple[Feature, ...] = (onboarding.FEATURE,)
 
 # Our wizards are per (chat, user), not per message, which is what PTB warns about when a
 # ConversationHandler has CallbackQueryHandlers.
@@ -43,7 +46,8 @@ warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTB
 
 
 def all_commands() -> list[Command]:
-    return [command for feature in FEATURES for command in feature.COMMANDS]
+    described = [command for feature in DESCRIBED for command in feature.commands]
+    return described + [command for feature in FEATURES for command in feature.COMMANDS]
 
 
 def notice_renderers() -> Renderers:
@@ -95,6 +99,7 @@ def build_application(
             outbox=dispatcher,
             commands=commands,
             deps=deps,
+            navigator=Navigator.of(DESCRIBED),
         )
         await publish_default_menu(application.bot, commands, catalogs)
         dispatcher.start()
@@ -129,6 +134,9 @@ def build_application(
     application: CallboardApp = builder.build()  # type: ignore[assignment]
 
     guards.register(application, flood_guard or guards.FloodGuard())
+    for described in DESCRIBED:
+        for _, handler in sorted(described.handlers, key=lambda staged: staged[0]):
+            application.add_handler(handler)
     for feature in FEATURES:
         feature.register(application)
     threads.register_relay(application)

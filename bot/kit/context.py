@@ -9,6 +9,7 @@ from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.kit.commands import Command, publish_user_menu
+from bot.kit.feature import Navigator
 from bot.kit.i18n import Catalogs, Translator
 from bot.kit.outbox import OutboxDispatcher
 from bot.settings import Settings
@@ -31,6 +32,8 @@ class Services:
     outbox: OutboxDispatcher
     commands: list[Command]
     deps: Deps
+    # The features' screens and deep links, for the features that open one another's.
+    navigator: Navigator
 
     async def publish_menu(self, bot: Bot, user: User) -> None:
         admin = user.id in self.settings.admin_ids

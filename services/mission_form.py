@@ -92,7 +92,8 @@ def rate_cents(text: str, limits: Limits) -> int:
     if cents is None:
         raise Invalid("invalid.amount")
     if not limits.min_rate <= cents <= limits.max_rate:
-        raise Invalid("invalid.rate_range", min=limits.min_rate, max=limits.max_rate)
+        # The message names the bounds in the reader's money format (see the wizards).
+        raise Invalid("invalid.rate_range")
     return cents
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.kit.i18n import enum_keys, key_table
-from services.validation import SPOKEN_LANGUAGES
+from services.validation import ACTIVITIES, MARKETS, SECTORS, SPOKEN_LANGUAGES
 from storage.models import (
     Approval,
     AssignmentStatus,
@@ -11,6 +11,7 @@ from storage.models import (
     MissionStatus,
     OfferStatus,
     PayModel,
+    Role,
     Target,
 )
 
@@ -25,3 +26,6 @@ ASSIGNMENT_STATUS = enum_keys(AssignmentStatus, "assignment")
 MEDIA = key_table({kind: f"media.{kind.value}" for kind in MessageKind if kind not in _NOT_MEDIA})
 OFFER_STATUS = enum_keys(OfferStatus, "offer.status")
 SPOKEN_LANGUAGE = key_table({code: f"languages.{code}" for code in SPOKEN_LANGUAGES})
+SECTOR = key_table({code: f"sector.{code}" for code in (*SECTORS, "other")})
+SPECIALTY = key_table({code: f"specialties.{code}" for code in (*MARKETS, *ACTIVITIES)})
+ROLE = enum_keys(Role, "button.role")

@@ -12,8 +12,9 @@ import json
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
+# PTB's names for what it hands a persistence; only the wizard module reaches PTB internals.
+from bot.kit.wizard import CDCData, ConversationDict, ConversationKey
 from storage.database import Database
 
 UserData = dict[str, Any]

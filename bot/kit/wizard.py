@@ -1,31 +1,62 @@
-"""Wizards (persistent ConversationHandlers) and the rule that only one runs at a time.
+"""The wizard engine: questions asked one at a time, declared as steps, on persistent
+conversations; and the rule that only one wizard runs at a time.
 
-A wizard left half-way must not swallow what the user does next: a command (other than
-/help and /cancel) or a button that starts another wizard — or that turns to a thread —
-abandons every wizard it does not start. And a Telegram reply to a thread's message is
-meant for that thread, so wizards do not take it as an answer.
+A wizard is declared, not written: its draft (a pydantic model), its steps (a typed answer,
+one of some buttons, or a checklist), what starts it and what it does once the draft is
+complete. The engine asks each step, checks every answer, keeps the draft in `user_data` and
+the current step as the conversation's state (both persisted, so a restart resumes at the
+same step), and applies the rules every wizard shares:
+
+- only the newest wizard message's buttons act: a tap on an older one (a question asked
+  again, a question of an abandoned draft, a second tap of a button that already advanced)
+  is refused and changes nothing;
+- `/cancel` ends the wizard with the wizard's own message (a draft thrown away is not an
+  edit left unchanged);
+- a command (other than /help, /language and /cancel) or a button that starts another wizard
+  or turns to a thread abandons every wizard it does not start;
+- a Telegram reply to a thread's message is meant for that thread, never a wizard answer.
+
+This module is the only one that relies on PTB internals (`ConversationHandler._get_key`,
+`_conversations`, `_update_state`, `_initialize_persistence`, `telegram.ext._utils`);
+tests/test_ptb_internals.py fails if PTB changes them.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, Literal, TypeVar
 
-from telegram import Message, Update
-from telegram.ext import BaseHandler, ConversationHandler, filters
+from pydantic import BaseModel, ValidationError
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.ext._utils.trackingdict import TrackingDict
+from telegram.ext._utils.types import CDCData as CDCData
+from telegram.ext._utils.types import ConversationDict as ConversationDict
+from telegram.ext._utils.types import ConversationKey as ConversationKey
 from telegram.warnings import PTBUserWarning
 
-from bot.kit.callbacks import ThreadReplyCb
+from bot.kit.callbacks import CallbackData, ThreadReplyCb
 from bot.kit.context import CallboardContext
-
-# Our wizards are per (chat, user), not per message, which is what PTB warns about when a
-# ConversationHandler has CallbackQueryHandlers.
-warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+from bot.kit.i18n import Html, Translator
+from bot.kit.keyboards import button, in_rows, keyboard
+from bot.kit.screens import chat_id_of, close_keyboard, refuse
+from services.validation import Invalid
 
 # Commands that leave a running wizard alone: help is read-only, language only changes how
 # the next questions are worded, cancel is the wizard's own.
 KEEPS_WIZARDS = frozenset({"help", "language", "cancel"})
+END = ConversationHandler.END
 
 
 class _ReplyToThread(filters.MessageFilter):
@@ -42,17 +73,309 @@ class _ReplyToThread(filters.MessageFilter):
 
 
 REPLY_TO_THREAD = _ReplyToThread(name="REPLY_TO_THREAD")
-# What a wizard's text step accepts as an answer.
+# What a text step accepts as an answer, and the other messages a step answers with a hint.
 ANSWER_TEXT = filters.TEXT & ~filters.COMMAND & ~REPLY_TO_THREAD
 ANSWER_OTHER = ~filters.COMMAND & ~filters.StatusUpdate.ALL & ~REPLY_TO_THREAD
 
+# --- the buttons the engine adds to steps -------------------------------------------------
+
+
+class SkipCb(CallbackData):
+    """Leave an optional step at its default."""
+
+    prefix = "wsk"
+    step: str
+
+
+class DoneCb(CallbackData):
+    """Close a checklist."""
+
+    prefix = "wdn"
+    step: str
+
+
+class ReviewCb(CallbackData):
+    """A review's buttons: confirm the draft, change one of its fields, or cancel."""
+
+    prefix = "wrv"
+    action: Literal["confirm", "fields", "cancel"]
+
+
+class FieldCb(CallbackData):
+    """The field picked to change from a review."""
+
+    prefix = "wfd"
+    step: str
+
+
+class WriteInCb(CallbackData):
+    """Type the answer of a choice instead of picking one of its buttons ("Other…")."""
+
+    prefix = "wwi"
+    step: str
+
+
+# --- declaring steps ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A step's question: a catalog key and the values it is formatted with."""
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, t: Translator, shared: Mapping[str, object]) -> Html:
+        return t(self.key, **{**shared, **self.values})
+
+
+@dataclass(frozen=True)
+class Option:
+    """One button of a choice or a checklist: its label (a catalog key), its typed callback
+    data, and the value a tap stores in the draft."""
+
+    label: str
+    data: CallbackData
+    value: object
+
+
+# Reads a text answer in the context of the update (today's date, the configured bounds):
+# returns the value or raises `Invalid`.
+Parse = Callable[[str, CallboardContext], object]
+
+
+def text_only(parse: Callable[[str], object]) -> Parse:
+    """A parser that needs nothing but the text."""
+
+    def parse_text(text: str, _context: CallboardContext) -> object:
+        return parse(text)
+
+    return parse_text
+
+
+@dataclass(frozen=True)
+class TextStep:
+    """Answered by a message; `parse` returns the value or raises `Invalid`. An optional
+    step has a Skip button, which sets the draft's field back to its default."""
+
+    name: str
+    field: str
+    prompt: Prompt
+    parse: Parse
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class WriteIn:
+    """A choice's extra button that asks `step` instead; the wizard then goes on as after
+    the choice."""
+
+    label: str
+    step: TextStep
+
+
+@dataclass(frozen=True)
+class ChoiceStep:
+    """Answered by one button. `branches` pairs an answer with the steps it leads to, asked
+    before the steps that follow the choice."""
+
+    name: str
+    field: str
+    prompt: Prompt
+    options: Sequence[Option]
+    write_in: WriteIn | None = None
+    branches: Sequence[tuple[object, Sequence[Step]]] = ()
+
+
+@dataclass(frozen=True)
+class ChecklistStep:
+    """Options ticked and unticked in place, then Done; `validate` returns the cleaned
+    selection or raises `Invalid`."""
+
+    name: str
+    field: str
+    prompt: Prompt
+    options: Sequence[Option]
+    validate: Callable[[list[str]], Sequence[str]]
+
+
+Step = TextStep | ChoiceStep | ChecklistStep
+
+# --- screens ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A message's text and buttons, built without I/O."""
+
+    text: Html
+    markup: InlineKeyboardMarkup | None = None
+
+
+TICKED, UNTICKED = "✅ ", "▫️ "
+
+
+def question(
+    step: Step,
+    draft: BaseModel,
+    t: Translator,
+    lead: Html | None = None,
+    shared: Mapping[str, object] | None = None,
+) -> Screen:
+    """A step's question as it is sent, after `lead` (an intro or a hint) if any; `shared`
+    are the values every message of the wizard may use."""
+    prompt = step.prompt.render(t, shared or {})
+    text = Html(f"{lead}\n\n{prompt}") if lead else prompt
+    return Screen(text, step_keyboard(step, draft, t))
+
+
+def step_keyboard(step: Step, draft: BaseModel, t: Translator) -> InlineKeyboardMarkup | None:
+    """The step's buttons (None for a text step that cannot be skipped)."""
+    if isinstance(step, TextStep):
+        if not step.optional:
+            return None
+        return keyboard([[button(t.plain("button.skip"), SkipCb(step=step.name))]])
+    if isinstance(step, ChoiceStep):
+        buttons = [button(t.plain(option.label), option.data) for option in step.options]
+        if step.write_in is not None:
+            buttons.append(button(t.plain(step.write_in.label), WriteInCb(step=step.name)))
+        return keyboard(in_rows(buttons, 2))
+    chosen = _chosen(draft, step)
+    rows = in_rows([_tick(t, option, chosen) for option in step.options], 2)
+    rows.append([button(t.plain("button.done"), DoneCb(step=step.name))])
+    return keyboard(rows)
+
+
+@dataclass(frozen=True)
+class Review:
+    """Once every step is answered, the draft is shown with Confirm, Change a field and
+    Cancel; confirming finishes the wizard. `fields` names the steps that can be changed
+    from there (step name → label key)."""
+
+    render: Callable[[Any, Translator], Html]
+    confirm_label: str
+    fields: Mapping[str, str]
+    pick_prompt: str
+
+
+def review_screen(review: Review, draft: BaseModel, t: Translator) -> Screen:
+    markup = keyboard(
+        [
+            [button(t.plain(review.confirm_label), ReviewCb(action="confirm"))],
+            [
+                button(t.plain("button.edit_field"), ReviewCb(action="fields")),
+                button(t.plain("button.cancel"), ReviewCb(action="cancel")),
+            ],
+        ]
+    )
+    return Screen(review.render(draft, t), markup)
+
+
+def field_picker(review: Review, t: Translator) -> Screen:
+    buttons = [button(t.plain(label), FieldCb(step=name)) for name, label in review.fields.items()]
+    return Screen(t(review.pick_prompt), keyboard(in_rows(buttons, 2)))
+
+
+def _tick(t: Translator, option: Option, chosen: list[str]) -> InlineKeyboardButton:
+    mark = TICKED if option.value in chosen else UNTICKED
+    return button(mark + t.plain(option.label), option.data)
+
+
+def _chosen(draft: BaseModel, step: ChecklistStep) -> list[str]:
+    return [str(value) for value in getattr(draft, step.field)]
+
+
+# --- declaring a wizard -----------------------------------------------------------------------
+
+D = TypeVar("D", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Begin(Generic[D]):
+    """How an entry starts the wizard: with `draft`, at `step` (the first step when None),
+    after `lead`; `single_step` asks that one step and then finishes (editing one field)."""
+
+    draft: D
+    step: str | None = None
+    lead: Html | None = None
+    single_step: bool = False
+    # Straight to the review (a draft filled in one message).
+    at_review: bool = False
+
+
+# An entry's decision: a Begin, or None when it answered the user itself and nothing starts.
+Start = Callable[[Update, CallboardContext], Awaitable[Begin[D] | None]]
+# What the wizard does with the complete draft (save it, publish it…): True when the wizard
+# is over, False to stay on the step (the draft was refused; the user has been told why).
+Finish = Callable[[Update, CallboardContext, D], Awaitable[bool]]
+# Values every prompt and error message of a wizard may use (the configured bounds…).
+Shared = Callable[[CallboardContext], Mapping[str, object]]
+
+
+@dataclass(frozen=True)
+class CommandEntry(Generic[D]):
+    command: str
+    start: Start[D]
+
+
+@dataclass(frozen=True)
+class ButtonEntry(Generic[D]):
+    """`pattern` recognises the button's callback data (`SomeCb.matches`)."""
+
+    pattern: Callable[[object], bool]
+    start: Start[D]
+
+
+Entry = CommandEntry[D] | ButtonEntry[D]
+Handler = BaseHandler[Update, CallboardContext, object]
+Callback = Callable[[Update, CallboardContext], Coroutine[Any, Any, object]]
+
 
 class Wizard(ConversationHandler[CallboardContext]):
-    """A persistent conversation whose draft lives in user_data under `draft_keys`."""
+    """A declared wizard, registered like any handler.
 
-    def __init__(self, *, draft_keys: Sequence[str], **kwargs: Any) -> None:
-        super().__init__(persistent=True, allow_reentry=True, **kwargs)
-        self.draft_keys = tuple(draft_keys)
+    `cancelled` is the catalog key `/cancel` answers with: say whether a draft was thrown
+    away ("nothing was saved") or an edit of something existing left it as it was ("nothing
+    was changed"). With `review`, the complete draft is shown for confirmation first.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        draft: type[D],
+        steps: Sequence[Step],
+        entries: Sequence[Entry[D]],
+        finish: Finish[D],
+        cancelled: str,
+        review: Review | None = None,
+        shared: Shared | None = None,
+    ) -> None:
+        engine = _Engine(name, draft, steps, finish, cancelled, review, shared)
+        with warnings.catch_warnings():
+            # PTB warns that buttons of a conversation kept per (chat, user), not per message,
+            # may come from any message: the engine checks which message each tap is on.
+            warnings.filterwarnings(
+                "ignore", message="If 'per_message=False'", category=PTBUserWarning
+            )
+            super().__init__(
+                entry_points=[engine.entry_handler(entry) for entry in entries],
+                states=engine.states(),
+                fallbacks=[CommandHandler("cancel", engine.cancel)],
+                name=name,
+                persistent=True,
+                allow_reentry=True,
+            )
+        self.session_key = engine.session_key
+
+    async def _initialize_persistence(
+        self, application: Application[Any, Any, Any, Any, Any, Any]
+    ) -> dict[str, TrackingDict[ConversationKey, object]]:
+        """Start from the conversations the application stores, and from nothing else: a
+        wizard is declared once per process but registered by every application built in it
+        (each test, each restart), and PTB would carry over the previous one's."""
+        self._conversations = {}
+        return await super()._initialize_persistence(application)
 
     def starts(self, update: Update) -> bool:
         return any(_matches(handler, update) for handler in self.entry_points)
@@ -62,8 +385,463 @@ class Wizard(ConversationHandler[CallboardContext]):
         key = self._get_key(update)
         if key in self._conversations:
             self._update_state(self.END, key)
-        for draft_key in self.draft_keys:
-            user_data.pop(draft_key, None)
+        user_data.pop(self.session_key, None)
+
+
+# --- the engine -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Session(Generic[D]):
+    draft: D
+    # The newest question (or error message carrying the step's buttons): the only message
+    # whose buttons act.
+    message_id: int | None = None
+    single_step: bool = False
+    # A field changed from the review: back to the review once it is answered.
+    back_to_review: bool = False
+
+
+class _Stored(BaseModel):
+    """A session as user_data keeps it (JSON, for the persistence)."""
+
+    draft: dict[str, object]
+    message_id: int | None = None
+    single_step: bool = False
+    back_to_review: bool = False
+
+
+REVIEW = "review"
+
+
+class _Engine(Generic[D]):
+    def __init__(
+        self,
+        name: str,
+        draft: type[D],
+        steps: Sequence[Step],
+        finish: Finish[D],
+        cancelled: str,
+        review: Review | None,
+        shared: Shared | None,
+    ) -> None:
+        self.session_key = f"wizard:{name}"
+        self.review = review
+        self.shared = shared
+        self.draft_model = draft
+        self.steps = steps
+        self.finish = finish
+        self.cancelled = cancelled
+        self.by_name: dict[str, Step] = {}
+        # A write-in step stands for its choice when the wizard moves on.
+        self.stands_for: dict[str, str] = {}
+        self._index(steps)
+
+    def _index(self, steps: Sequence[Step]) -> None:
+        for step in steps:
+            self._add(step)
+            if isinstance(step, ChoiceStep):
+                if step.write_in is not None:
+                    self._add(step.write_in.step)
+                    self.stands_for[step.write_in.step.name] = step.name
+                for _, branch in step.branches:
+                    self._index(branch)
+
+    def _add(self, step: Step) -> None:
+        if step.name in self.by_name or step.name == REVIEW:
+            raise ValueError(f"two steps are named {step.name!r}")
+        if step.field not in self.draft_model.model_fields:
+            raise ValueError(f"{self.draft_model.__name__} has no field {step.field!r}")
+        self.by_name[step.name] = step
+
+    # --- the session in user_data ---
+
+    def load(self, context: CallboardContext) -> _Session[D] | None:
+        assert context.user_data is not None
+        try:
+            stored = _Stored.model_validate(context.user_data.get(self.session_key))
+            draft = self.draft_model.model_validate(stored.draft)
+        except ValidationError:
+            return None
+        return _Session(draft, stored.message_id, stored.single_step, stored.back_to_review)
+
+    def save(self, context: CallboardContext, session: _Session[D]) -> None:
+        assert context.user_data is not None
+        context.user_data[self.session_key] = _Stored(
+            draft=session.draft.model_dump(mode="json"),
+            message_id=session.message_id,
+            single_step=session.single_step,
+            back_to_review=session.back_to_review,
+        ).model_dump()
+
+    def drop(self, context: CallboardContext) -> None:
+        assert context.user_data is not None
+        context.user_data.pop(self.session_key, None)
+
+    # --- handlers ---
+
+    def entry_handler(self, entry: Entry[D]) -> Handler:
+        async def enter(update: Update, context: CallboardContext) -> object:
+            begin = await entry.start(update, context)
+            if begin is None:
+                return END
+            if update.callback_query:
+                await update.callback_query.answer()
+            session = _Session(begin.draft, single_step=begin.single_step)
+            if begin.at_review:
+                return await self.show_review(chat_id_of(update), context, session, begin.lead)
+            step = self.by_name[begin.step] if begin.step else self.path(begin.draft)[0]
+            await self.ask(chat_id_of(update), context, session, step, begin.lead)
+            return step.name
+
+        if isinstance(entry, CommandEntry):
+            return CommandHandler(entry.command, enter)
+        return CallbackQueryHandler(enter, pattern=entry.pattern)
+
+    def states(self) -> dict[object, list[Handler]]:
+        states: dict[object, list[Handler]] = {
+            name: self._handlers(step) for name, step in self.by_name.items()
+        }
+        if self.review is not None:
+            actions = [ReviewCb(action=a) for a in ("confirm", "fields", "cancel")]
+            fields = [FieldCb(step=name) for name in self.review.fields]
+            states[REVIEW] = [
+                _buttons(actions, self.on_review),
+                _buttons(fields, self.on_field),
+                MessageHandler(ANSWER_OTHER, self.on_not_button_at_review),
+            ]
+        return states
+
+    def shared_values(self, context: CallboardContext) -> Mapping[str, object]:
+        return self.shared(context) if self.shared else {}
+
+    def _handlers(self, step: Step) -> list[Handler]:
+        if isinstance(step, TextStep):
+            handlers: list[Handler] = [
+                MessageHandler(ANSWER_TEXT, _bound(self.on_text, step)),
+                MessageHandler(ANSWER_OTHER, _bound(self.on_not_text, step)),
+            ]
+            if step.optional:
+                handlers.append(_buttons([SkipCb(step=step.name)], _bound(self.on_skip, step)))
+            return handlers
+        handlers = [MessageHandler(ANSWER_OTHER, _bound(self.on_not_button, step))]
+        if isinstance(step, ChoiceStep):
+            handlers.append(_buttons(_data_of(step.options), _bound(self.on_choice, step)))
+            if step.write_in is not None:
+                handlers.append(
+                    _buttons([WriteInCb(step=step.name)], _bound(self.on_write_in, step))
+                )
+            return handlers
+        handlers.append(_buttons(_data_of(step.options), _bound(self.on_toggle, step)))
+        handlers.append(_buttons([DoneCb(step=step.name)], _bound(self.on_done, step)))
+        return handlers
+
+    async def on_text(self, step: TextStep, update: Update, context: CallboardContext) -> object:
+        message = update.message
+        assert message is not None and message.text is not None
+        session = await self._session_for_message(update, context)
+        if session is None:
+            return END
+        try:
+            value = step.parse(message.text, context)
+        except Invalid as exc:
+            # An optional step's error carries its Skip button, so the way out is in view.
+            markup = step_keyboard(step, session.draft, context.t)
+            values = {**self.shared_values(context), **exc.values}
+            sent = await message.reply_text(context.t(exc.key, **values), reply_markup=markup)
+            self._remember(context, session, sent, markup)
+            return None
+        return await self.advance(update, context, self._with(session, step.field, value), step)
+
+    async def on_not_text(
+        self, step: TextStep, update: Update, context: CallboardContext
+    ) -> object:
+        """A photo or a sticker where text is expected: say so and stay on the step."""
+        session = await self._session_for_message(update, context)
+        if session is None:
+            return END
+        markup = step_keyboard(step, session.draft, context.t)
+        sent = await context.bot.send_message(
+            chat_id_of(update), context.t("wizard.text_expected"), reply_markup=markup
+        )
+        self._remember(context, session, sent, markup)
+        return None
+
+    async def on_not_button(self, step: Step, update: Update, context: CallboardContext) -> object:
+        """A message where a button is expected: ask again; the new question's buttons are
+        now the only ones that act."""
+        session = await self._session_for_message(update, context)
+        if session is None:
+            return END
+        hint = context.t("wizard.use_buttons")
+        await self.ask(chat_id_of(update), context, session, step, hint)
+        return None
+
+    async def on_skip(self, step: TextStep, update: Update, context: CallboardContext) -> object:
+        session = await self._tapped_once(update, context)
+        if session is None:
+            return None
+        default = self.draft_model.model_fields[step.field].get_default(call_default_factory=True)
+        return await self.advance(update, context, self._with(session, step.field, default), step)
+
+    async def on_choice(
+        self, step: ChoiceStep, update: Update, context: CallboardContext
+    ) -> object:
+        option = _tapped_option(update, step.options)
+        session = await self._tapped_once(update, context)
+        if session is None:
+            return None
+        updated = self._with(session, step.field, option.value)
+        return await self.advance(update, context, updated, step)
+
+    async def on_write_in(
+        self, step: ChoiceStep, update: Update, context: CallboardContext
+    ) -> object:
+        session = await self._tapped_once(update, context)
+        if session is None or step.write_in is None:
+            return None
+        await self.ask(chat_id_of(update), context, session, step.write_in.step)
+        return step.write_in.step.name
+
+    async def on_toggle(
+        self, step: ChecklistStep, update: Update, context: CallboardContext
+    ) -> object:
+        query = update.callback_query
+        assert query is not None
+        option = _tapped_option(update, step.options)
+        session = await self._session_for_tap(update, context)
+        if session is None:
+            return None
+        chosen = _chosen(session.draft, step)
+        value = str(option.value)
+        toggled = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
+        session = self._with(session, step.field, toggled)
+        self.save(context, session)
+        await query.answer()
+        await _edit_markup(query, step_keyboard(step, session.draft, context.t))
+        return None
+
+    async def on_done(
+        self, step: ChecklistStep, update: Update, context: CallboardContext
+    ) -> object:
+        query = update.callback_query
+        assert query is not None
+        session = await self._session_for_tap(update, context)
+        if session is None:
+            return None
+        try:
+            selection = list(step.validate(_chosen(session.draft, step)))
+        except Invalid as exc:
+            await query.answer(context.t.plain(exc.key, **exc.values), show_alert=True)
+            return None
+        if not await close_keyboard(update):
+            return None
+        return await self.advance(update, context, self._with(session, step.field, selection), step)
+
+    async def cancel(self, update: Update, context: CallboardContext) -> object:
+        self.drop(context)
+        await context.bot.send_message(chat_id_of(update), context.t(self.cancelled))
+        return END
+
+    async def on_review(self, update: Update, context: CallboardContext) -> object:
+        query = update.callback_query
+        assert query is not None and self.review is not None
+        tapped = ReviewCb.unpack(query.data)
+        session = await self._tapped_once(update, context)
+        if session is None or tapped is None:
+            return None
+        if tapped.action == "cancel":
+            return await self.cancel(update, context)
+        if tapped.action == "confirm":
+            return await self.conclude(update, context, session)
+        screen = field_picker(self.review, context.t)
+        sent = await context.bot.send_message(
+            chat_id_of(update), screen.text, reply_markup=screen.markup
+        )
+        self.save(context, replace(session, message_id=sent.message_id))
+        return None
+
+    async def on_field(self, update: Update, context: CallboardContext) -> object:
+        query = update.callback_query
+        assert query is not None
+        tapped = FieldCb.unpack(query.data)
+        session = await self._tapped_once(update, context)
+        if session is None or tapped is None:
+            return None
+        step = self.by_name[tapped.step]
+        await self.ask(chat_id_of(update), context, replace(session, back_to_review=True), step)
+        return step.name
+
+    async def on_not_button_at_review(self, update: Update, context: CallboardContext) -> object:
+        session = await self._session_for_message(update, context)
+        if session is None:
+            return END
+        hint = context.t("wizard.use_buttons")
+        return await self.show_review(chat_id_of(update), context, session, hint)
+
+    # --- moving on ---
+
+    async def advance(
+        self, update: Update, context: CallboardContext, session: _Session[D], step: Step
+    ) -> object:
+        """The step's answer is in the draft: ask the next step, or review, or finish."""
+        chat_id = chat_id_of(update)
+        if session.back_to_review:
+            reviewed = replace(session, back_to_review=False)
+            return await self.show_review(chat_id, context, reviewed)
+        following = None if session.single_step else self._after(step, session.draft)
+        if following is not None:
+            await self.ask(chat_id, context, session, following)
+            return following.name
+        if self.review is not None and not session.single_step:
+            return await self.show_review(chat_id, context, session)
+        return await self.conclude(update, context, session)
+
+    async def conclude(
+        self, update: Update, context: CallboardContext, session: _Session[D]
+    ) -> object:
+        """Hand the complete draft over; if it is refused, stay where the wizard is."""
+        if await self.finish(update, context, session.draft):
+            self.drop(context)
+            return END
+        self.save(context, session)
+        return None
+
+    async def show_review(
+        self,
+        chat_id: int,
+        context: CallboardContext,
+        session: _Session[D],
+        lead: Html | None = None,
+    ) -> object:
+        assert self.review is not None
+        screen = review_screen(self.review, session.draft, context.t)
+        text = Html(f"{lead}\n\n{screen.text}") if lead else screen.text
+        sent = await context.bot.send_message(chat_id, text, reply_markup=screen.markup)
+        self.save(context, replace(session, message_id=sent.message_id))
+        return REVIEW
+
+    def _after(self, step: Step, draft: D) -> Step | None:
+        name = self.stands_for.get(step.name, step.name)
+        names = [s.name for s in self.path(draft)]
+        position = names.index(name)
+        return self.by_name[names[position + 1]] if position + 1 < len(names) else None
+
+    def path(self, draft: D) -> list[Step]:
+        """The steps this draft goes through, its answers so far choosing the branches."""
+        return _path(self.steps, draft)
+
+    async def ask(
+        self,
+        chat_id: int,
+        context: CallboardContext,
+        session: _Session[D],
+        step: Step,
+        lead: Html | None = None,
+    ) -> None:
+        shared = self.shared_values(context)
+        screen = question(step, session.draft, context.t, lead, shared)
+        sent = await context.bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
+        self.save(context, replace(session, message_id=sent.message_id))
+
+    def _remember(
+        self,
+        context: CallboardContext,
+        session: _Session[D],
+        sent: Message,
+        markup: InlineKeyboardMarkup | None,
+    ) -> None:
+        """A message carrying the step's buttons becomes the one whose buttons act."""
+        if markup is not None:
+            self.save(context, replace(session, message_id=sent.message_id))
+
+    def _with(self, session: _Session[D], name: str, value: object) -> _Session[D]:
+        """The session with one field of its draft set, validated by the draft's model."""
+        values = {**session.draft.model_dump(), name: value}
+        return replace(session, draft=self.draft_model.model_validate(values))
+
+    # --- which updates are acted on ---
+
+    async def _session_for_message(
+        self, update: Update, context: CallboardContext
+    ) -> _Session[D] | None:
+        """The session; without one (its draft lost or from an older version) the wizard
+        cannot go on, which the user is told."""
+        session = self.load(context)
+        if session is None:
+            await refuse(update, context)
+        return session
+
+    async def _session_for_tap(
+        self, update: Update, context: CallboardContext
+    ) -> _Session[D] | None:
+        """The session if the tapped button is on the newest wizard message; otherwise the tap
+        is refused and changes nothing."""
+        session = self.load(context)
+        query = update.callback_query
+        assert query is not None
+        tapped = query.message.message_id if query.message else None
+        if session is None or tapped is None or tapped != session.message_id:
+            await refuse(update, context)
+            return None
+        return session
+
+    async def _tapped_once(self, update: Update, context: CallboardContext) -> _Session[D] | None:
+        """As `_session_for_tap`, for a button that answers the step: its keyboard is taken
+        away, so that a repeated tap does nothing."""
+        session = await self._session_for_tap(update, context)
+        if session is None or not await close_keyboard(update):
+            return None
+        return session
+
+
+def _path(steps: Sequence[Step], draft: BaseModel) -> list[Step]:
+    path: list[Step] = []
+    for step in steps:
+        path.append(step)
+        if isinstance(step, ChoiceStep):
+            answer = getattr(draft, step.field)
+            for value, branch in step.branches:
+                if value == answer:
+                    path += _path(branch, draft)
+    return path
+
+
+S = TypeVar("S")
+
+
+def _bound(
+    method: Callable[[S, Update, CallboardContext], Coroutine[Any, Any, object]], step: S
+) -> Callback:
+    async def callback(update: Update, context: CallboardContext) -> object:
+        return await method(step, update, context)
+
+    return callback
+
+
+def _buttons(shown: Sequence[CallbackData], callback: Callback) -> Handler:
+    """A handler for exactly these buttons: only the buttons a step shows are acted on."""
+    packed = frozenset(data.pack() for data in shown)
+    return CallbackQueryHandler(callback, pattern=lambda tapped: tapped in packed)
+
+
+def _data_of(options: Sequence[Option]) -> list[CallbackData]:
+    return [option.data for option in options]
+
+
+def _tapped_option(update: Update, options: Sequence[Option]) -> Option:
+    query = update.callback_query
+    assert query is not None
+    return next(option for option in options if option.data.pack() == query.data)
+
+
+async def _edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await query.edit_message_reply_markup(markup)
+    except BadRequest as exc:
+        # Telegram refuses to re-render a keyboard exactly as it is.
+        if "not modified" not in exc.message.lower():
+            raise
 
 
 def _matches(handler: BaseHandler[Update, Any, Any], update: Update) -> bool:

@@ -17,8 +17,8 @@ FEATURE = Feature(
     name="missions",
     commands=(Command("newmission", COMPANIES), Command("missions", COMPANIES)),
     handlers=(
-        (Stage.WIZARDS, posting.wizard()),
-        (Stage.WIZARDS, editing.wizard()),
+        (Stage.WIZARDS, posting.POSTING),
+        (Stage.WIZARDS, editing.LIVE_EDIT),
         on_command("missions", card.list_missions),
         on_button(MissionListCb, card.list_missions),
         on_button(MissionCardCb, card.show_card),

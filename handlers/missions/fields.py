@@ -1,37 +1,28 @@
-"""Pieces the mission posting wizard and the live edit of a mission share: asking a field,
-wording a field's error, and the wizard buttons that act only from the newest message."""
+"""The fields of a mission as wizard steps, shared by the posting wizard and the live edit
+of a mission: each step reads its answer with the rules' parsers, in the update's context
+(the configured rate bounds, today in TIMEZONE)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Literal, TypeVar
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from pydantic import BaseModel
 
 from bot.kit.callbacks import CallbackData
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import Html, Translator, key_table
-from bot.kit.keyboards import button, keyboard
 from bot.kit.labels import APPROVAL, PAY_MODEL, TARGET
-from bot.kit.screens import close_keyboard, refuse
+from bot.kit.wizard import ChoiceStep, Option, Parse, Prompt, Step, TextStep
 from services import mission_form
 from services.mission_form import Limits
 from services.validation import Invalid
+from storage.models import Approval, MissionFields, PayModel, Target
 
-Callback = Callable[[Update, CallboardContext], Coroutine[Any, Any, object]]
-Field = Literal[
-    "title", "brief", "pay_model", "rate_cents", "slots", "result_cap", "deadline", "target",
-    "approval",
-]  # fmt: skip
+E = TypeVar("E", bound=StrEnum)
 
-# The newest wizard message of the company: only its buttons act.
-SCREEN = "mission_screen"
-# Each choice step's options (stored values) and their labels' keys.
-CHOICES: dict[str, dict[str, str]] = {
-    field: {option.value: key for option, key in labels.items()}
-    for field, labels in (("pay_model", PAY_MODEL), ("target", TARGET), ("approval", APPROVAL))
-}
 FIELD_NAMES = key_table({field: f"field.{field}" for field in mission_form.FIELDS})
 QUESTIONS = key_table({field: f"ask.mission.{field}" for field in mission_form.FIELDS})
 
@@ -44,11 +35,21 @@ class ChoiceCb(CallbackData):
     option: str
 
 
-class SkipCb(CallbackData):
-    """Skip an optional field (cap, deadline)."""
+class MissionDraft(BaseModel):
+    """A mission being written: each field once answered."""
 
-    prefix = "ns"
-    field: Literal["result_cap", "deadline"]
+    title: str | None = None
+    brief: str | None = None
+    pay_model: PayModel | None = None
+    rate_cents: int | None = None
+    slots: int | None = None
+    result_cap: int | None = None
+    deadline: date | None = None
+    target: Target | None = None
+    approval: Approval | None = None
+
+    def fields(self) -> MissionFields:
+        return MissionFields.model_validate(self.model_dump())
 
 
 def limits(context: CallboardContext) -> Limits:
@@ -56,77 +57,61 @@ def limits(context: CallboardContext) -> Limits:
     return Limits(context.settings.min_rate, context.settings.max_rate, today)
 
 
-def stored(value: object) -> object:
-    """A field's value as kept in the JSON draft."""
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def choice_keyboard(t: Translator, field: str) -> InlineKeyboardMarkup:
-    return keyboard(
-        [
-            [
-                button(
-                    t.plain(key),
-                    ChoiceCb.model_validate({"field": field, "option": option}),
-                )
-                for option, key in CHOICES[field].items()
-            ]
-        ]
-    )
-
-
-def skip_keyboard(t: Translator, field: str) -> InlineKeyboardMarkup:
-    return keyboard([[button(t.plain("button.skip"), SkipCb.model_validate({"field": field}))]])
-
-
-def remember_screen(context: CallboardContext, message: Message) -> None:
-    """Only the newest wizard message's buttons act: an older preview or question (of this
-    draft or an abandoned one) must not publish or change the current draft."""
-    assert context.user_data is not None
-    context.user_data[SCREEN] = message.message_id
-
-
-def is_current_screen(update: Update, context: CallboardContext) -> bool:
-    query = update.callback_query
-    assert query and context.user_data is not None
-    message = query.message
-    return message is not None and message.message_id == context.user_data.get(SCREEN)
-
-
-async def ask_field(field: str, chat_id: int, context: CallboardContext, lead: str = "") -> None:
+def shared_values(context: CallboardContext) -> Mapping[str, object]:
+    """What the questions and errors about a mission's fields mention: the rate bounds and
+    an example date, in the reader's formats."""
     t = context.t
-    markup = None
-    if field in CHOICES:
-        markup = choice_keyboard(t, field)
-    elif field in mission_form.OPTIONAL:
-        markup = skip_keyboard(t, field)
-    question = t(
-        QUESTIONS[field],
-        min=t.money(context.settings.min_rate),
-        max=t.money(context.settings.max_rate),
-    )
-    text = f"{lead}\n\n{question}" if lead else question
-    remember_screen(context, await context.bot.send_message(chat_id, text, reply_markup=markup))
+    example = limits(context).today + timedelta(days=30)
+    return {
+        "min": t.money(context.settings.min_rate),
+        "max": t.money(context.settings.max_rate),
+        "example": example.strftime("%d/%m/%Y" if t.language == "fr" else "%Y-%m-%d"),
+    }
 
 
 def error_text(t: Translator, error: Invalid, context: CallboardContext) -> Html:
+    """An error of the one-message form, which may name the field it is about."""
     values = dict(error.values)
     if "field" in values:
         values["field"] = t.plain(FIELD_NAMES[str(values["field"])])
-    example = limits(context).today + timedelta(days=30)
-    return t(
-        error.key,
-        min=t.money(context.settings.min_rate),
-        max=t.money(context.settings.max_rate),
-        example=example.strftime("%d/%m/%Y" if t.language == "fr" else "%Y-%m-%d"),
-        **{k: v for k, v in values.items() if k not in ("min", "max")},
+    return t(error.key, **{**shared_values(context), **values})
+
+
+def _parser(field: str) -> Parse:
+    parse = mission_form.PARSERS[field]
+
+    def parse_field(text: str, context: CallboardContext) -> object:
+        return parse(text, limits(context))
+
+    return parse_field
+
+
+def _text(field: str) -> TextStep:
+    return TextStep(
+        name=field,
+        field=field,
+        prompt=Prompt(QUESTIONS[field]),
+        parse=_parser(field),
+        optional=field in mission_form.OPTIONAL,
     )
 
 
-async def tapped(update: Update, context: CallboardContext) -> bool:
-    """Whether to act on the wizard button tapped: only from the newest wizard message
-    (saying so for an old one), and once (a double tap finds the keyboard gone)."""
-    if not is_current_screen(update, context):
-        await refuse(update, context)
-        return False
-    return await close_keyboard(update)
+def _choice(field: Literal["pay_model", "target", "approval"], labels: Mapping[E, str]) -> Step:
+    options = [
+        Option(key, ChoiceCb(field=field, option=value.value), value)
+        for value, key in labels.items()
+    ]
+    return ChoiceStep(name=field, field=field, prompt=Prompt(QUESTIONS[field]), options=options)
+
+
+STEPS: dict[str, Step] = {
+    "title": _text("title"),
+    "brief": _text("brief"),
+    "pay_model": _choice("pay_model", PAY_MODEL),
+    "rate_cents": _text("rate_cents"),
+    "slots": _text("slots"),
+    "result_cap": _text("result_cap"),
+    "deadline": _text("deadline"),
+    "target": _choice("target", TARGET),
+    "approval": _choice("approval", APPROVAL),
+}

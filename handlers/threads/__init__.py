@@ -19,7 +19,7 @@ FEATURE = Feature(
     commands=(Command("threads", MEMBERS),),
     guards=((talk.CLEAR_CURRENT_GROUP, TypeHandler(Update, talk.clear_current_thread)),),
     handlers=(
-        (Stage.WIZARDS, offers.wizard()),
+        (Stage.WIZARDS, offers.OFFER),
         on_button(AskQuestionCb, talk.ask_button),
         on_button(ThreadReplyCb, talk.reply_button),
         on_button(OfferAcceptCb, offers.answer_button),

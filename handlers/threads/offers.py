@@ -4,25 +4,49 @@ latest pending offer. An action that cannot succeed is refused before anything i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from pydantic import BaseModel
 from telegram import Message, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
 from bot.kit.callbacks import ProposeRateCb, ThreadOfferCb
 from bot.kit.context import CallboardContext
-from bot.kit.screens import chat_id_of, refuse, text_expected
-from bot.kit.wizard import ANSWER_OTHER, ANSWER_TEXT, Wizard
+from bot.kit.screens import chat_id_of, refuse
+from bot.kit.wizard import Begin, ButtonEntry, Prompt, TextStep, Wizard
 from handlers.threads import screens
 from handlers.threads.screens import OfferAcceptCb, OfferCounterCb, OfferDeclineCb
 from services import threads
 from services.money import parse_amount
+from services.validation import Invalid
 from storage.models import Role, Thread
 
-END = ConversationHandler.END
-AMOUNT = "offer_amount"
-DRAFT = "offer_thread"
+
+class OfferDraft(BaseModel):
+    """An offer being typed: the thread it goes to, and its amount per result."""
+
+    thread_id: int
+    amount_cents: int | None = None
 
 
-async def offer_button(update: Update, context: CallboardContext) -> object:
+def _amount(text: str, context: CallboardContext) -> int:
+    cents = parse_amount(text)
+    settings = context.settings
+    if cents is None or not settings.min_rate <= cents <= settings.max_rate:
+        raise Invalid("offer.invalid_amount")
+    return cents
+
+
+def _bounds(context: CallboardContext) -> Mapping[str, object]:
+    t, settings = context.t, context.settings
+    return {"min": t.money(settings.min_rate), "max": t.money(settings.max_rate)}
+
+
+AMOUNT = TextStep(
+    name="amount", field="amount_cents", prompt=Prompt("offer.ask_amount"), parse=_amount
+)
+
+
+async def offer_button(update: Update, context: CallboardContext) -> Begin[OfferDraft] | None:
     """*Make an offer* under a thread message."""
     assert update.callback_query
     data = ThreadOfferCb.unpack(update.callback_query.data)
@@ -30,89 +54,68 @@ async def offer_button(update: Update, context: CallboardContext) -> object:
     thread = await threads.member_thread(context.deps, me, data.thread_id) if data else None
     if thread is None:
         await refuse(update, context)
-        return END
-    return await _ask_amount(update, context, thread)
+        return None
+    return await _begin(update, context, thread)
 
 
-async def counter_button(update: Update, context: CallboardContext) -> object:
+async def counter_button(update: Update, context: CallboardContext) -> Begin[OfferDraft] | None:
     """*Counter* under an offer: only the latest pending one made to the user."""
     assert update.callback_query
     data = OfferCounterCb.unpack(update.callback_query.data)
-    tapped = (
-        await threads.offer_to(context.deps, context.user_account.id, data.offer_id)
-        if data
-        else None
-    )
+    me = context.user_account.id
+    tapped = await threads.offer_to(context.deps, me, data.offer_id) if data else None
     if tapped is None:
         await refuse(update, context)
-        return END
+        return None
     offer, thread = tapped
     refusal = threads.offer_state_refusal(offer)
     if refusal is not None:
         await refuse(update, context, screens.REFUSALS[refusal])
-        return END
-    return await _ask_amount(update, context, thread)
+        return None
+    return await _begin(update, context, thread)
 
 
-async def propose_button(update: Update, context: CallboardContext) -> object:
+async def propose_button(update: Update, context: CallboardContext) -> Begin[OfferDraft] | None:
     """*Propose another rate* on a mission's details: open the thread, ask the amount."""
     assert update.callback_query
     data = ProposeRateCb.unpack(update.callback_query.data)
     if data is None or context.user_account.role is not Role.PROSPECTOR:
         await refuse(update, context)
-        return END
+        return None
     opened = await threads.open_for_mission(
         context.deps, context.user_account.id, data.mission_id, to_offer=True
     )
     if not isinstance(opened, Thread):
         await refuse(update, context, screens.REFUSALS[opened])
-        return END
-    return await _ask_amount(update, context, opened)
+        return None
+    return await _begin(update, context, opened)
 
 
-async def _ask_amount(update: Update, context: CallboardContext, thread: Thread) -> object:
+async def _begin(
+    update: Update, context: CallboardContext, thread: Thread
+) -> Begin[OfferDraft] | None:
+    """Ask the amount only if an offer can be made in the thread now."""
     refusal = await threads.offer_refusal(context.deps, thread)
     if refusal is not None:
         await refuse(update, context, screens.REFUSALS[refusal])
-        return END
-    if update.callback_query:
-        await update.callback_query.answer()
-    assert context.user_data is not None
-    context.user_data[DRAFT] = thread.id
-    t, settings = context.t, context.settings
-    text = t("offer.ask_amount", min=t.money(settings.min_rate), max=t.money(settings.max_rate))
-    await context.bot.send_message(chat_id_of(update), text)
-    return AMOUNT
-
-
-async def amount_text(update: Update, context: CallboardContext) -> object:
-    message = update.message
-    assert message and message.text is not None and context.user_data is not None
-    t, settings = context.t, context.settings
-    cents = parse_amount(message.text)
-    if cents is None or not settings.min_rate <= cents <= settings.max_rate:
-        text = t(
-            "offer.invalid_amount", min=t.money(settings.min_rate), max=t.money(settings.max_rate)
-        )
-        await message.reply_text(text)
         return None
+    return Begin(OfferDraft(thread_id=thread.id))
+
+
+async def send_offer(update: Update, context: CallboardContext, draft: OfferDraft) -> bool:
+    assert draft.amount_cents is not None
     me = context.user_account.id
-    thread_id = int(context.user_data.pop(DRAFT, 0))
-    thread = await threads.member_thread(context.deps, me, thread_id)
+    chat_id = chat_id_of(update)
+    thread = await threads.member_thread(context.deps, me, draft.thread_id)
     if thread is None:
-        await refuse(update, context)
-        return END
-    refusal = await threads.make_offer(context.deps, me, thread, cents)
+        await context.bot.send_message(chat_id, context.t("stale_action"))
+        return True
+    refusal = await threads.make_offer(context.deps, me, thread, draft.amount_cents)
     key = screens.REFUSALS[refusal] if refusal else "offer.sent"
-    await message.reply_text(t(key, rate=t.money(cents)))
-    return END
-
-
-async def cancel(update: Update, context: CallboardContext) -> object:
-    assert context.user_data is not None
-    context.user_data.pop(DRAFT, None)
-    await context.bot.send_message(chat_id_of(update), context.t("offer.cancelled"))
-    return END
+    await context.bot.send_message(
+        chat_id, context.t(key, rate=context.t.money(draft.amount_cents))
+    )
+    return True
 
 
 async def answer_button(update: Update, context: CallboardContext) -> None:
@@ -142,20 +145,16 @@ async def answer_button(update: Update, context: CallboardContext) -> None:
     await context.bot.send_message(chat_id_of(update), context.t(key, rate=rate))
 
 
-def wizard() -> Wizard:
-    return Wizard(
-        entry_points=[
-            CallbackQueryHandler(offer_button, pattern=ThreadOfferCb.matches),
-            CallbackQueryHandler(counter_button, pattern=OfferCounterCb.matches),
-            CallbackQueryHandler(propose_button, pattern=ProposeRateCb.matches),
-        ],
-        states={
-            AMOUNT: [
-                MessageHandler(ANSWER_TEXT, amount_text),
-                MessageHandler(ANSWER_OTHER, text_expected),
-            ]
-        },
-        fallbacks=[CommandHandler("cancel", cancel)],
-        name="offer",
-        draft_keys=(DRAFT,),
-    )
+OFFER = Wizard(
+    name="offer",
+    draft=OfferDraft,
+    steps=(AMOUNT,),
+    entries=(
+        ButtonEntry(ThreadOfferCb.matches, offer_button),
+        ButtonEntry(OfferCounterCb.matches, counter_button),
+        ButtonEntry(ProposeRateCb.matches, propose_button),
+    ),
+    finish=send_offer,
+    cancelled="offer.cancelled",
+    shared=_bounds,
+)

@@ -83,15 +83,6 @@ class CallbackData(BaseModel):
         return check
 
 
-def parse_number(text: str) -> int | None:
-    """A number carried as text in callback data: ASCII digits only (`int()` also takes
-    characters such as "²" that `isdigit()` lets through), within LARGEST_NUMBER."""
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if number <= LARGEST_NUMBER else None
-
-
 # Buttons that more than one feature builds or recognises: one class per action, each
 # field typed. Feature-private buttons live in their feature.
 

@@ -10,9 +10,9 @@ from bot.kit.context import CallboardContext
 from bot.kit.i18n import key_table
 from bot.kit.screens import refuse, show_screen
 from handlers.missions import screens
+from handlers.missions.card import own_or_refuse
 from handlers.missions.screens import PeopleCb
 from services import assignments
-from services import missions as rules
 from services.assignments import DecisionOutcome
 from storage.models import AssignmentStatus, Mission
 
@@ -31,13 +31,8 @@ async def show_people(update: Update, context: CallboardContext) -> None:
     query = update.callback_query
     assert query
     choice = PeopleCb.unpack(query.data)
-    mission = (
-        await rules.own_mission(context.deps, context.user_account.id, choice.mission_id)
-        if choice
-        else None
-    )
+    mission = await own_or_refuse(update, context, choice.mission_id if choice else None)
     if choice is None or mission is None:
-        await refuse(update, context)
         return
     await query.answer()
     await _render(update, context, mission, AssignmentStatus(choice.status), choice.page)

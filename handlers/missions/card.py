@@ -44,8 +44,12 @@ async def list_missions(update: Update, context: CallboardContext) -> None:
     await show_screen(update, context, *screens.mission_list(context.t, summaries, page, total))
 
 
-async def _own(update: Update, context: CallboardContext, mission_id: int) -> Mission | None:
-    mission = await rules.own_mission(context.deps, context.user_account.id, mission_id)
+async def own_or_refuse(
+    update: Update, context: CallboardContext, mission_id: int | None
+) -> Mission | None:
+    """The mission a tapped button names, if it is the company's; else say no."""
+    me = context.user_account.id
+    mission = await rules.own_mission(context.deps, me, mission_id) if mission_id else None
     if mission is None:
         await refuse(update, context)
     return mission
@@ -67,7 +71,7 @@ async def send_card(chat_id: int, context: CallboardContext, mission_id: int) ->
 async def show_card(update: Update, context: CallboardContext) -> None:
     assert update.callback_query
     choice = MissionCardCb.unpack(update.callback_query.data)
-    mission = await _own(update, context, choice.mission_id) if choice else None
+    mission = await own_or_refuse(update, context, choice.mission_id if choice else None)
     if mission is None:
         return
     await update.callback_query.answer()
@@ -78,7 +82,7 @@ async def on_action(update: Update, context: CallboardContext) -> None:
     query = update.callback_query
     assert query
     choice = MissionActionCb.unpack(query.data)
-    mission = await _own(update, context, choice.mission_id) if choice else None
+    mission = await own_or_refuse(update, context, choice.mission_id if choice else None)
     if choice is None or mission is None:
         return
     if choice.action in ("pause", "resume"):

@@ -9,6 +9,7 @@ from telegram import Update
 from bot.kit.context import CallboardContext, Route
 from bot.kit.screens import chat_id_of, refuse
 from bot.kit.wizard import Begin, ButtonEntry, Wizard
+from handlers.missions.card import own_or_refuse
 from handlers.missions.fields import STEPS, MissionDraft, shared_values
 from handlers.missions.screens import EditFieldCb
 from services import missions as rules
@@ -27,12 +28,10 @@ async def start(update: Update, context: CallboardContext) -> Begin[LiveEdit] | 
     query = update.callback_query
     assert query
     choice = EditFieldCb.unpack(query.data)
-    mission = (
-        await rules.own_mission(context.deps, context.user_account.id, choice.mission_id)
-        if choice
-        else None
-    )
-    if choice is None or mission is None or mission.status is MissionStatus.CLOSED:
+    mission = await own_or_refuse(update, context, choice.mission_id if choice else None)
+    if choice is None or mission is None:
+        return None
+    if mission.status is MissionStatus.CLOSED:
         await refuse(update, context)
         return None
     lead = context.t("mission.rate_change_note") if choice.field == "rate_cents" else None

@@ -9,7 +9,7 @@ from bot.kit.callbacks import ThreadListCb, ThreadOpenCb
 from bot.kit.context import CallboardContext
 from bot.kit.screens import refuse, show_screen
 from handlers.threads import screens
-from handlers.threads.talk import set_current
+from handlers.threads.talk import member_thread_or_refuse, set_current
 from services import missions as mission_rules
 from services import threads
 from storage.models import Mission
@@ -47,11 +47,10 @@ async def open_thread(update: Update, context: CallboardContext) -> None:
     query = update.callback_query
     assert query
     data = ThreadOpenCb.unpack(query.data)
-    me = context.user_account.id
-    thread = await threads.member_thread(context.deps, me, data.thread_id) if data else None
+    thread = await member_thread_or_refuse(update, context, data.thread_id if data else None)
     if thread is None:
-        await refuse(update, context)
         return
+    me = context.user_account.id
     set_current(context, thread)
     await query.answer()
     repos = context.repos

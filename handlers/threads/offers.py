@@ -15,6 +15,7 @@ from bot.kit.screens import chat_id_of, refuse
 from bot.kit.wizard import Begin, ButtonEntry, Prompt, TextStep, Wizard
 from handlers.threads import screens
 from handlers.threads.screens import OfferAcceptCb, OfferCounterCb, OfferDeclineCb
+from handlers.threads.talk import member_thread_or_refuse
 from services import threads
 from services.money import parse_amount
 from services.validation import Invalid
@@ -50,12 +51,8 @@ async def offer_button(update: Update, context: CallboardContext) -> Begin[Offer
     """*Make an offer* under a thread message."""
     assert update.callback_query
     data = ThreadOfferCb.unpack(update.callback_query.data)
-    me = context.user_account.id
-    thread = await threads.member_thread(context.deps, me, data.thread_id) if data else None
-    if thread is None:
-        await refuse(update, context)
-        return None
-    return await _begin(update, context, thread)
+    thread = await member_thread_or_refuse(update, context, data.thread_id if data else None)
+    return await _begin(update, context, thread) if thread else None
 
 
 async def counter_button(update: Update, context: CallboardContext) -> Begin[OfferDraft] | None:

@@ -35,6 +35,17 @@ RELAYED = (
 ) & ~filters.COMMAND
 
 
+async def member_thread_or_refuse(
+    update: Update, context: CallboardContext, thread_id: int | None
+) -> Thread | None:
+    """The thread a tapped button names, if the user is one of its sides; else say no."""
+    me = context.user_account.id
+    thread = await threads.member_thread(context.deps, me, thread_id) if thread_id else None
+    if thread is None:
+        await refuse(update, context)
+    return thread
+
+
 def set_current(context: CallboardContext, thread: Thread) -> None:
     assert context.user_data is not None
     context.user_data[CURRENT_THREAD] = thread.id
@@ -97,16 +108,13 @@ async def reply_button(update: Update, context: CallboardContext) -> None:
     query = update.callback_query
     assert query
     data = ThreadReplyCb.unpack(query.data)
-    me = context.user_account.id
-    thread = await threads.member_thread(context.deps, me, data.thread_id) if data else None
+    thread = await member_thread_or_refuse(update, context, data.thread_id if data else None)
     if thread is None:
-        await refuse(update, context)
         return
     set_current(context, thread)
     await query.answer()
-    head = screens.header(
-        context.t, thread.mission_id, await threads.public_name(context.deps, thread, me)
-    )
+    other = await threads.public_name(context.deps, thread, context.user_account.id)
+    head = screens.header(context.t, thread.mission_id, other)
     await context.bot.send_message(chat_id_of(update), context.t("thread.writing_to", header=head))
 
 

@@ -9,35 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
-
 from services.ports import Deps
 from storage.database import Transaction
-from storage.models import CompanyProfile, ProspectorProfile, Role, User
-
-
-class CompanyDetails(BaseModel):
-    """What a company fills in; validated before it gets here."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    sector: str
-    siren: str | None
-
-
-class ProspectorDetails(BaseModel):
-    """What a prospector fills in; their public number is given by the sign-up."""
-
-    model_config = ConfigDict(frozen=True)
-
-    display_name: str
-    languages: tuple[str, ...]
-    specialties: tuple[str, ...]
-    experience_years: int
-    bio: str
-    notify_new_missions: bool
-
+from storage.models import (
+    CompanyDetails,
+    CompanyProfile,
+    ProspectorDetails,
+    ProspectorProfile,
+    Role,
+    User,
+)
 
 Details = CompanyDetails | ProspectorDetails
 Profile = CompanyProfile | ProspectorProfile
@@ -57,7 +38,7 @@ class SignedUp:
 
 def role_of(item: Details | Profile) -> Role:
     """The role whose profile (or sign-up details) this is."""
-    company = isinstance(item, CompanyDetails | CompanyProfile)
+    company = isinstance(item, CompanyDetails)
     return Role.COMPANY if company else Role.PROSPECTOR
 
 

@@ -36,22 +36,32 @@ class User(Model):
         return self.banned_at is not None
 
 
-class CompanyProfile(Model):
-    user_id: int
+class CompanyDetails(Model):
+    """What a company fills in; validated before it gets here."""
+
     name: str
     sector: str
     siren: str | None
 
 
-class ProspectorProfile(Model):
+class CompanyProfile(CompanyDetails):
     user_id: int
-    number: int
+
+
+class ProspectorDetails(Model):
+    """What a prospector fills in; their public number is given at sign-up."""
+
     display_name: str
     languages: tuple[str, ...]
     specialties: tuple[str, ...]
     experience_years: int
     bio: str
     notify_new_missions: bool
+
+
+class ProspectorProfile(ProspectorDetails):
+    user_id: int
+    number: int
 
     @property
     def code(self) -> str:

@@ -4,8 +4,8 @@ only, a prospector's number kept."""
 from __future__ import annotations
 
 from services import accounts
-from services.accounts import CompanyDetails, ProspectorDetails, Refused, SignedUp
-from storage.models import ProspectorProfile, Role
+from services.accounts import Refused, SignedUp
+from storage.models import CompanyDetails, ProspectorDetails, ProspectorProfile, Role
 from tests.harness import BotHarness
 
 COMPANY = CompanyDetails(name="Acme", sector="retail", siren=None)

@@ -34,8 +34,14 @@ from handlers.onboarding.steps import (
     SectorCb,
     fields_of,
 )
-from services.accounts import CompanyDetails, ProspectorDetails, Refused
-from storage.models import CompanyProfile, ProspectorProfile, Role
+from services.accounts import Refused
+from storage.models import (
+    CompanyDetails,
+    CompanyProfile,
+    ProspectorDetails,
+    ProspectorProfile,
+    Role,
+)
 
 CATALOGS = Catalogs("fr")
 FR, EN = CATALOGS["fr"], CATALOGS["en"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from services.accounts import CompanyDetails, Details, Profile, ProspectorDetails, role_of
-from storage.models import Role
+from services.accounts import Details, Profile, role_of
+from storage.models import CompanyDetails, ProspectorDetails, Role
 
 
 class ProfileDraft(BaseModel):

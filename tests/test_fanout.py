@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from storage.models import Priority
+from storage.models import Audience, CampaignMessage, Priority, Target
 from tests.fake_telegram import FakeTelegram
 from tests.harness import BotHarness, FakeUser, make_settings
 from tests.helpers import onboard_company, onboard_prospectors, post_mission, rows
@@ -174,3 +174,21 @@ async def test_banned_and_blocked_prospectors_are_not_alerted(
         (dee.id, 2, "sent"),
     ]
     assert alerts_received(ben) == []
+
+
+async def test_a_recipient_gets_the_default_language_when_theirs_has_no_message(
+    bot: BotHarness,
+) -> None:
+    [ann] = await onboard_prospectors(bot, ["Ann"], "en")
+    [bea] = await onboard_prospectors(bot, ["Béa"], "fr")
+    french = CampaignMessage(method="send_message", params={"text": "🆕 Mission en français"})
+    async with bot.services.db.transaction() as tx:
+        await bot.services.repos.campaigns.create(
+            tx,
+            Audience(kind="new_mission_alert", target=Target.B2B),
+            {"fr": french},
+            Priority.BROADCAST,
+            default_language="fr",
+        )
+    await bot.settle()
+    assert alerts_received(ann) == alerts_received(bea) == ["🆕 Mission en français"]

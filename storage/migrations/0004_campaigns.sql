@@ -31,3 +31,8 @@ CREATE INDEX campaigns_expanding ON campaigns (id) WHERE status = 'expanding';
 -- one campaign twice.
 ALTER TABLE outbox ADD COLUMN campaign_id INTEGER REFERENCES campaigns (id);
 CREATE UNIQUE INDEX outbox_campaign ON outbox (campaign_id, chat_id) WHERE campaign_id IS NOT NULL;
+
+-- The prospectors to alert of a new mission, in user id order, with their markets: counting
+-- or expanding them reads this index, not the profiles.
+DROP INDEX prospector_alerts;
+CREATE INDEX prospector_alerts ON prospector_profiles (notify_new_missions, user_id, specialties);

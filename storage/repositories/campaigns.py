@@ -4,13 +4,14 @@ turned into outbox rows afterwards, a chunk of recipients per transaction.
 Recipients are taken in user id order after the campaign's cursor; a chunk inserts its
 outbox rows and moves the cursor in the caller's transaction, so a chunk is all or nothing
 and expanding again after a crash neither skips nor repeats anyone. Who belongs to each
-audience is decided here, by a condition on `users u`.
+audience is decided here, in SQL on `users u`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from storage.clock import Clock, to_db
@@ -21,25 +22,43 @@ from storage.repositories.outbox import OutboxRepository
 # The languages the campaigns table has message columns for.
 LANGUAGES = ("fr", "en")
 
+
+@dataclass(frozen=True)
+class _Recipients:
+    """An audience in SQL. `source` yields its users as `u`, walked in id order along the
+    indexed column `user_id` (equal to u.id; CROSS JOIN keeps SQLite from reordering the
+    walk); `condition` keeps the members, with `params` for its placeholders."""
+
+    source: str
+    user_id: str
+    condition: str
+    params: tuple[Any, ...]
+
+
 # Anyone an audience may include: not banned, and not blocking the bot.
 _MEMBER = "u.banned_at IS NULL AND u.blocked_at IS NULL"
 
-_NEW_MISSION_ALERT = f"""
-    u.role = 'prospector' AND {_MEMBER}
-    AND EXISTS (
-        SELECT 1 FROM prospector_profiles p
-        WHERE p.user_id = u.id AND p.notify_new_missions = 1
-          AND EXISTS (SELECT 1 FROM json_each(p.specialties) WHERE json_each.value = ?))
-"""
 
-
-def _audience_condition(audience: Audience) -> tuple[str, tuple[Any, ...]]:
-    """The SQL condition on `users u` that selects `audience`, and its parameters."""
+def _recipients(audience: Audience) -> _Recipients:
     match audience.kind:
         case "new_mission_alert":
             if audience.target is None:
                 raise ValueError("a new-mission alert needs the mission's market")
-            return _NEW_MISSION_ALERT, (audience.target,)
+            # The alerts index holds the specialties, so the walk reads only users from the
+            # tables. Specialties are a JSON list of codes (letters and digits): a code is in
+            # the list exactly when its quoted form is in the text, which is several times
+            # cheaper to check than json_each at 50,000 prospectors, in the publishing
+            # transaction.
+            return _Recipients(
+                """prospector_profiles p INDEXED BY prospector_alerts
+                CROSS JOIN users u ON u.id = p.user_id""",
+                "p.user_id",
+                f"""
+                p.notify_new_missions = 1 AND instr(p.specialties, json_quote(?)) > 0
+                AND u.role = 'prospector' AND {_MEMBER}
+                """,
+                (audience.target,),
+            )
 
 
 def _campaign(row: Row) -> Campaign:
@@ -78,7 +97,7 @@ class CampaignRepository:
             raise ValueError(
                 f"messages in {sorted(messages_by_language)} with default {default_language}"
             )
-        _audience_condition(audience)  # refuse an audience the expansion could not select
+        _recipients(audience)  # refuse an audience the expansion could not select
         columns: list[str | None] = []
         for language in LANGUAGES:
             message = messages_by_language.get(language)
@@ -106,9 +125,12 @@ class CampaignRepository:
 
     async def count_audience(self, reader: Reader, audience: Audience) -> int:
         """How many users `audience` has now."""
-        condition, params = _audience_condition(audience)
+        recipients = _recipients(audience)
         return int(
-            await reader.fetch_value(f"SELECT COUNT(*) FROM users u WHERE {condition}", params)
+            await reader.fetch_value(
+                f"SELECT COUNT(*) FROM {recipients.source} WHERE {recipients.condition}",
+                recipients.params,
+            )
         )
 
     async def expand_chunk(self, tx: Transaction, campaign_id: int, size: int) -> int:
@@ -121,7 +143,7 @@ class CampaignRepository:
         if row is None:
             return 0
         campaign = _campaign(row)
-        condition, params = _audience_condition(campaign.audience)
+        recipients = _recipients(campaign.audience)
         now = to_db(self._clock.now())
         queued = await tx.execute(
             f"""
@@ -137,12 +159,12 @@ class CampaignRepository:
                      WHEN c.default_language = 'fr' THEN c.fr_params
                      ELSE c.en_params END,
                 ?, ?, c.id
-            FROM users u JOIN campaigns c ON c.id = ?
-            WHERE u.id > ? AND {condition}
-            ORDER BY u.id
+            FROM {recipients.source} CROSS JOIN campaigns c
+            WHERE c.id = ? AND {recipients.user_id} > ? AND {recipients.condition}
+            ORDER BY {recipients.user_id}
             LIMIT ?
             """,
-            (now, now, campaign_id, campaign.cursor, *params, size),
+            (now, now, campaign_id, campaign.cursor, *recipients.params, size),
         )
         done = queued < size
         await tx.execute(

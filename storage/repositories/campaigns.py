@@ -95,7 +95,8 @@ class CampaignRepository:
         unknown = set(messages_by_language) - set(LANGUAGES)
         if unknown or default_language not in messages_by_language:
             raise ValueError(
-                f"messages in {sorted(messages_by_language)} with default {default_language}"
+                f"a campaign has messages in {', '.join(LANGUAGES)} only, one of them in its "
+                f"default language {default_language}; got {sorted(messages_by_language)}"
             )
         _recipients(audience)  # refuse an audience the expansion could not select
         columns: list[str | None] = []

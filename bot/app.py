@@ -20,6 +20,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.kit import guards, jobs
+from bot.kit.campaigns import CHUNK_SIZE, CampaignExpander
 from bot.kit.commands import Command, publish_default_menu
 from bot.kit.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
 from bot.kit.errors import on_error
@@ -92,10 +93,11 @@ def build_application(
     flood_guard: guards.FloodGuard | None = None,
     persistence_interval: float = 1.0,
     overall_rate: float = 30.0,
+    fan_out_chunk: int = CHUNK_SIZE,
 ) -> CallboardApp:
     """`request` replaces the HTTP client (tests pass the fake Telegram); the other keyword
     arguments let tests control time, pacing (`overall_rate` 0 lifts the cap on all calls to
-    Telegram) and the flood limits."""
+    Telegram), the flood limits and how many recipients of a fan-out are queued at a time."""
     clock = clock or SystemClock()
     options = outbox_options or OutboxOptions(
         global_rate=settings.outbox_global_rate, chat_rate=settings.outbox_chat_rate
@@ -109,6 +111,7 @@ def build_application(
         dispatcher = OutboxDispatcher(
             application.bot, db, repos.outbox, repos.users, clock, options
         )
+        expander = CampaignExpander(db, repos.campaigns, fan_out_chunk)
         commands = all_commands()
         notifier = OutboxNotifier(catalogs, repos, notice_renderers())
         deps = Deps(db=db, repos=repos, notifier=notifier, clock=clock, rules=rules_of(settings))
@@ -119,17 +122,20 @@ def build_application(
             catalogs=catalogs,
             repos=repos,
             outbox=dispatcher,
+            expander=expander,
             commands=commands,
             deps=deps,
             navigator=navigator_of(FEATURES),
         )
         await publish_default_menu(application.bot, commands, catalogs)
         dispatcher.start()
+        expander.start()
         jobs.schedule(application)
 
     async def post_stop(application: CallboardApp) -> None:
         services: Services | None = application.bot_data.get(SERVICES_KEY)
         if services is not None:
+            await services.expander.stop()
             await services.outbox.stop()
 
     async def post_shutdown(application: CallboardApp) -> None:

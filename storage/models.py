@@ -188,9 +188,30 @@ class Audience(Model):
     target: Target | None = None
 
 
-class Recipient(Model):
-    user_id: int
-    language: str
+class CampaignStatus(StrEnum):
+    EXPANDING = "expanding"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class CampaignMessage(Model):
+    """A campaign's message in one language, as an outbox row holds it: a Bot API method
+    and its parameters without chat_id (buttons as a dict)."""
+
+    method: str
+    params: dict[str, Any]
+
+
+class Campaign(Model):
+    """A message to a whole audience, turned into outbox rows in user id order; `cursor` is
+    the last user id done and `queued` how many rows were made so far."""
+
+    id: int
+    audience: Audience
+    priority: Priority
+    status: CampaignStatus
+    cursor: int
+    queued: int
 
 
 class Thread(Model):

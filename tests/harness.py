@@ -16,6 +16,7 @@ from typing import Any
 from telegram import Update
 
 from bot.app import build_application
+from bot.kit.campaigns import CHUNK_SIZE
 from bot.kit.context import SERVICES_KEY, CallboardApp, Services
 from bot.kit.guards import FloodGuard
 from bot.kit.outbox import OutboxOptions
@@ -51,12 +52,14 @@ class BotHarness:
         clock: Clock | None = None,
         outbox: OutboxOptions = FAST_OUTBOX,
         flood_guard: FloodGuard | None = None,
+        fan_out_chunk: int = CHUNK_SIZE,
     ) -> None:
         self.settings = settings
         self.fake = fake
         self.clock = clock or SystemClock()
         self.outbox_options = outbox
         self.flood_guard = flood_guard
+        self.fan_out_chunk = fan_out_chunk
         self.app: CallboardApp | None = None
         self._ids = itertools.count(1001)
 
@@ -75,6 +78,7 @@ class BotHarness:
             overall_rate=0,
             # Scripted users type faster than people; the flood test sets its own guard.
             flood_guard=self.flood_guard or FloodGuard(limit=10_000),
+            fan_out_chunk=self.fan_out_chunk,
         )
         await app.initialize()
         assert app.post_init is not None
@@ -107,6 +111,7 @@ class BotHarness:
         assert self.app is not None
         async with asyncio.timeout(SETTLE_LIMIT):
             await self.app.update_queue.join()
+            await self.services.expander.drain()
             await self.services.outbox.drain()
 
     def user(

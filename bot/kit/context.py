@@ -12,6 +12,7 @@ from telegram import Bot
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.kit.callbacks import CallbackData
+from bot.kit.campaigns import CampaignExpander
 from bot.kit.commands import Command, publish_user_menu
 from bot.kit.i18n import Catalogs, Translator
 from bot.kit.outbox import OutboxDispatcher
@@ -78,6 +79,7 @@ class Services:
     catalogs: Catalogs
     repos: Repositories
     outbox: OutboxDispatcher
+    expander: CampaignExpander
     commands: list[Command]
     deps: Deps
     navigator: Navigator

@@ -2,6 +2,7 @@
 
 Each feature renders its own notices (see `Feature.notices`); this module only looks up the
 recipient's language, calls the renderer and queues the result in the caller's transaction.
+A notice to a whole audience becomes one campaign row instead, rendered in every language.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from bot.kit.i18n import LANGUAGES, Catalogs, Translator
-from bot.kit.outbox import enqueue_send
+from bot.kit.outbox import enqueue_send, stored_params
 from services.notices import Notice
 from storage.database import Transaction
-from storage.models import Audience, Priority
+from storage.models import Audience, CampaignMessage, Priority
 from storage.repositories import Repositories
 
 
@@ -71,21 +72,20 @@ class OutboxNotifier:
         )
 
     async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
-        if audience.target is None:
-            return 0
-        recipients = await self._repos.missions.alert_recipients(tx, audience.target)
-        rendered: dict[str, Outbound] = {
-            code: self.render(notice, self._catalogs[code]) for code in LANGUAGES
-        }
-        for recipient in recipients:
-            outbound = rendered.get(recipient.language, rendered[self._catalogs.default])
-            await enqueue_send(
-                self._repos.outbox,
-                tx,
-                recipient.user_id,
-                outbound.method,
-                outbound.params,
-                outbound.markup,
-                Priority.BROADCAST,
+        """Render `notice` once per language and record it as a campaign in `tx`; its
+        recipients are queued after the commit, a chunk at a time (see `CampaignExpander`).
+        Returns how many recipients the audience has now."""
+        rendered = {code: self.render(notice, self._catalogs[code]) for code in LANGUAGES}
+        messages: dict[str, CampaignMessage] = {
+            code: CampaignMessage(
+                method=outbound.method,
+                params=stored_params(outbound.method, outbound.params, outbound.markup),
             )
-        return len(recipients)
+            for code, outbound in rendered.items()
+        }
+        campaigns = self._repos.campaigns
+        priority = rendered[self._catalogs.default].priority
+        await campaigns.create(
+            tx, audience, messages, priority, default_language=self._catalogs.default
+        )
+        return await campaigns.count_audience(tx, audience)

@@ -82,11 +82,20 @@ async def enqueue_send(
     thread_id: int | None = None,
 ) -> int:
     """Queue any of the SEND_METHODS (a photo by file id, say), in the caller's transaction."""
+    stored = stored_params(method, params, reply_markup)
+    return await outbox.enqueue(tx, chat_id, method, stored, priority, thread_id)
+
+
+def stored_params(
+    method: str, params: dict[str, Any], reply_markup: InlineKeyboardMarkup | None
+) -> dict[str, Any]:
+    """`params` as an outbox row stores them, buttons included; refuses a method the outbox
+    cannot send."""
     if method not in SEND_METHODS:
         raise ValueError(f"the outbox cannot {method}")
-    if reply_markup is not None:
-        params = {**params, "reply_markup": reply_markup.to_dict()}
-    return await outbox.enqueue(tx, chat_id, method, params, priority, thread_id)
+    if reply_markup is None:
+        return params
+    return {**params, "reply_markup": reply_markup.to_dict()}
 
 
 class OutboxDispatcher:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from storage.clock import Clock
 from storage.database import Database
 from storage.repositories.assignments import AssignmentRepository
+from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.missions import MissionRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.profiles import ProfileRepository
@@ -24,22 +25,26 @@ class Repositories:
     missions: MissionRepository
     assignments: AssignmentRepository
     threads: ThreadRepository
+    campaigns: CampaignRepository
 
     @classmethod
     def create(cls, db: Database, clock: Clock) -> Repositories:
+        outbox = OutboxRepository(db, clock)
         return cls(
             users=UserRepository(db, clock),
             profiles=ProfileRepository(db, clock),
             updates=ProcessedUpdateRepository(clock),
-            outbox=OutboxRepository(db, clock),
+            outbox=outbox,
             missions=MissionRepository(db, clock),
             assignments=AssignmentRepository(db, clock),
             threads=ThreadRepository(db, clock),
+            campaigns=CampaignRepository(db, clock, outbox),
         )
 
 
 __all__ = [
     "AssignmentRepository",
+    "CampaignRepository",
     "MissionRepository",
     "OutboxRepository",
     "ProcessedUpdateRepository",

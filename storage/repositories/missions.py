@@ -11,8 +11,6 @@ from storage.models import (
     MissionFields,
     MissionStatus,
     MissionSummary,
-    Recipient,
-    Target,
 )
 
 MISSION_COLUMNS = """
@@ -166,17 +164,3 @@ class MissionRepository:
             (today.isoformat(),),
         )
         return [mission_from_row(row) for row in rows]
-
-    async def alert_recipients(self, tx: Transaction, target: Target) -> list[Recipient]:
-        """Prospectors who want new-mission alerts and work in the mission's market."""
-        rows = await tx.fetch_all(
-            """
-            SELECT u.id AS user_id, u.language
-            FROM prospector_profiles p JOIN users u ON u.id = p.user_id
-            WHERE p.notify_new_missions = 1 AND u.banned_at IS NULL AND u.blocked_at IS NULL
-              AND EXISTS (SELECT 1 FROM json_each(p.specialties) WHERE json_each.value = ?)
-            ORDER BY u.id
-            """,
-            (target,),
-        )
-        return [Recipient.model_validate(dict(row)) for row in rows]

@@ -28,6 +28,10 @@ class OutboxRepository:
         """Call `listener` after every commit that added rows."""
         self._listeners.append(listener)
 
+    def wake_after_commit(self, tx: Transaction) -> None:
+        """Call the listeners once `tx` commits: for rows added by another repository."""
+        tx.on_commit(self._notify)
+
     def _notify(self) -> None:
         for listener in self._listeners:
             listener()
@@ -52,7 +56,7 @@ class OutboxRepository:
             """,
             (chat_id, int(priority), method, json.dumps(params), now, now, thread_id),
         )
-        tx.on_commit(self._notify)
+        self.wake_after_commit(tx)
         return row_id
 
     async def due(self, limit: int, busy_chats: frozenset[int]) -> list[tuple[OutboxMessage, bool]]:

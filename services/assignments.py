@@ -159,6 +159,7 @@ class DecisionOutcome(StrEnum):
     DECLINED = "declined"
     FULL = "full"
     NOT_OPEN = "not_open"
+    CLOSED = "closed"
     STALE = "stale"
 
 
@@ -177,6 +178,8 @@ async def decide(deps: Deps, company_id: int, assignment_id: int, *, approve: bo
         mission = await repos.missions.get(assignment.mission_id, tx) if assignment else None
         if assignment is None or mission is None or mission.company_id != company_id:
             return Decision(DecisionOutcome.STALE)
+        if mission.status is MissionStatus.CLOSED:
+            return Decision(DecisionOutcome.CLOSED, mission.id)
         action = Action.APPROVE if approve else Action.DECLINE
         rate = assignment.agreed_rate_cents or mission.rate_cents
         result = await change(deps, tx, mission, assignment.prospector_id, action, rate)

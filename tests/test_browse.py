@@ -232,7 +232,10 @@ async def test_my_missions_and_leaving_frees_the_slot(
         await jo.send(f"/start m{mission.id}")
         await jo.tap("Accept at the posted rate")
     await ann.send(f"/start m{auto.id}")
-    await ann.tap("Accept at the posted rate")
+    assert "0 slots left" in ann.last_text
+    assert "Accept at the posted rate" not in button_labels(ann)
+    assert "💬 Propose another rate" in button_labels(ann)
+    await ann.tap_forged(TakeCb(mission_id=auto.id).pack())
     assert "is full" in ann.last_text
 
     await jo.send("/mymissions")
@@ -258,6 +261,7 @@ async def test_my_missions_and_leaving_frees_the_slot(
     assert acme.last_text == "🚪 P-0001 left mission #1 “Auto start”."
 
     # The slot is free again: Ann gets it.
+    await ann.send(f"/start m{auto.id}")
     await ann.tap("Accept at the posted rate")
     assert "You're in!" in ann.last_text
     assert (await mission_row(bot, auto.id))["active_count"] == 1

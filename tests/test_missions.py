@@ -14,6 +14,7 @@ import pytest
 from bot.kit import jobs
 from bot.kit.callbacks import ApproveCb, DeclineCb, MissionCardCb
 from bot.kit.context import CallboardContext
+from handlers.browse.screens import TakeCb
 from handlers.missions.screens import EditFieldCb, PeopleCb
 from storage.clock import ManualClock
 from storage.models import Priority
@@ -455,6 +456,41 @@ async def test_missions_list_pause_resume_and_close(bot: BotHarness) -> None:
     assert await snapshot(bot) == before
 
 
+async def test_changing_a_field_from_the_preview_can_be_given_up(bot: BotHarness) -> None:
+    acme = await onboard_company(bot, "Acme")
+    await acme.send(mission_form(title="Kept as it was"))
+    await acme.tap("Edit a field")
+    await acme.tap("Back")
+    assert "Preview" in acme.last_text and "Kept as it was" in acme.last_text
+    await acme.tap("Edit a field")
+    await acme.tap("Title")
+    await acme.send("/cancel")
+    assert acme.last_text.startswith("Cancelled, nothing was changed.")
+    assert "Preview" in acme.last_text and "Kept as it was" in acme.last_text
+    await acme.tap("Publish")
+    [published] = await all_missions(bot)
+    assert published["title"] == "Kept as it was"
+
+
+async def test_an_application_to_a_closed_mission_cannot_be_approved(bot: BotHarness) -> None:
+    acme = await onboard_company(bot, "Acme")
+    jo = await onboard_prospector(bot, "Jo", notify=False)
+    mission = await post_mission(bot, acme, title="Closing soon", approval="manual")
+    await jo.send(f"/start m{mission.id}")
+    await jo.tap("Accept at the posted rate")
+    notice = acme.messages[-1]
+    await acme.send("/missions")
+    await acme.tap("#1 · Closing soon")
+    await acme.tap("Close")
+    await acme.tap("Yes, close")
+    before = await snapshot(bot)
+    approve = next(data for label, data, _ in notice.buttons() if "✅" in label)
+    acme.fake.user_taps(acme.id, notice.message_id, approve)
+    await bot.deliver()
+    assert acme.alerts[-1] == "This mission is closed."
+    assert await snapshot(bot) == before
+
+
 async def test_cancelling_an_edit_of_a_live_mission_changes_nothing(bot: BotHarness) -> None:
     acme = await onboard_company(bot, "Acme")
     mission = await post_mission(bot, acme, title="Live and unchanged")
@@ -678,8 +714,8 @@ async def test_approval_missions_apply_approve_decline_and_full(bot: BotHarness)
         "🙋 <b>P-0003</b> Bea Caller (4 years, French)",
     ]
     assert button_labels(acme) == ["✅ P-0003", "✖️ P-0003"]
-    await jo.tap("Accept at the posted rate")
-    assert "already applied" in jo.last_text
+    await jo.tap_forged(TakeCb(mission_id=mission.id).pack())
+    assert jo.alerts[-1] == "You have already applied; the company will answer."
 
     await acme.tap("✅ P-0001")
     assert acme.alerts[-1] == "✅ Application approved."
@@ -703,7 +739,7 @@ async def test_approval_missions_apply_approve_decline_and_full(bot: BotHarness)
     declined_note = "Your application to mission #1 “Hand-picked callers” was not accepted."
     assert (await outbox_texts(bot, ann.id))[-1] == declined_note
     assert ann.received_since(ann_seen) == [declined_note]
-    await ann.tap("Accept at the posted rate")
+    await ann.tap_forged(TakeCb(mission_id=mission.id).pack())
     assert "already declined" in ann.last_text
 
     # From the card: more slots, then Bea is approved from the applicants screen.
@@ -747,8 +783,13 @@ async def test_automatic_missions_start_at_once(bot: BotHarness) -> None:
     assert await outbox_texts(bot, acme.id) == [
         "🚀 P-0001 started on mission #1 “Open to all” at €9.90."
     ]
-    await jo.tap("Accept at the posted rate")
-    assert "already active" in jo.last_text
+    # The details now offer the thread and Leave; a second tap of the old Accept is refused
+    # on the button, with no second message.
+    assert "Accept at the posted rate" not in button_labels(jo)
+    seen = len(jo.texts)
+    await jo.tap_forged(TakeCb(mission_id=mission.id).pack(), jo.messages[-2].message_id)
+    assert jo.alerts[-1] == "You are already active on this mission: see /mymissions."
+    assert len(jo.texts) == seen
     assert (await mission_row(bot, mission.id))["active_count"] == 1
 
 

@@ -299,15 +299,18 @@ async def test_a_declined_application_stays_declined_on_every_path(bot: BotHarne
     await pierre.tap_forged(TakeCb(mission_id=mission.id).pack())
     assert "already declined" in pierre.last_text
     await pierre.send(f"/start m{mission.id}")
+    assert pierre.last_text.endswith(
+        "The company already declined your application to this mission."
+    )
     assert "Accept at the posted rate" not in button_labels(pierre)
     assert "Propose another rate" not in button_labels(pierre)
     await pierre.tap_forged(ProposeRateCb(mission_id=mission.id).pack())
     assert pierre.alerts[-1] == "The company already declined your application to this mission."
     company.fake.user_taps(company.id, pierre_offer.message_id, OfferAcceptCb(offer_id=1).pack())
     await bot.deliver()
-    assert company.alerts[-1] == "The company already declined your application to this mission."
+    assert company.alerts[-1] == "You declined this prospector's application to this mission."
     await company.tap("Counter")
-    assert company.alerts[-1] == "The company already declined your application to this mission."
+    assert company.alerts[-1] == "You declined this prospector's application to this mission."
     await pierre.tap("Make an offer")
     assert pierre.alerts[-1] == "The company already declined your application to this mission."
     assert await snapshot(bot) == declined

@@ -98,7 +98,7 @@ class ReviewCb(CallbackData):
     """A review's buttons: confirm the draft, change one of its fields, or cancel."""
 
     prefix = "wrv"
-    action: Literal["confirm", "fields", "cancel"]
+    action: Literal["confirm", "fields", "cancel", "back"]
 
 
 class FieldCb(CallbackData):
@@ -273,7 +273,9 @@ def review_screen(review: Review, draft: BaseModel, t: Translator) -> Screen:
 
 def field_picker(review: Review, t: Translator) -> Screen:
     buttons = [button(t.plain(label), FieldCb(step=name)) for name, label in review.fields.items()]
-    return Screen(t(review.pick_prompt), keyboard(in_rows(buttons, 2)))
+    rows = in_rows(buttons, 2)
+    rows.append([button(t.plain("button.back"), ReviewCb(action="back"))])
+    return Screen(t(review.pick_prompt), keyboard(rows))
 
 
 def _tick(t: Translator, option: Option, chosen: list[str]) -> InlineKeyboardButton:
@@ -503,7 +505,7 @@ class _Engine(Generic[D]):
             name: self._handlers(step) for name, step in self.by_name.items()
         }
         if self.review is not None:
-            actions = [ReviewCb(action=a) for a in ("confirm", "fields", "cancel")]
+            actions = [ReviewCb(action=a) for a in ("confirm", "fields", "cancel", "back")]
             fields = [FieldCb(step=name) for name in self.review.fields]
             states[REVIEW] = [
                 _buttons(actions, self.on_review),
@@ -639,6 +641,13 @@ class _Engine(Generic[D]):
         return await self.advance(update, context, self._with(session, step.field, selection), step)
 
     async def cancel(self, update: Update, context: CallboardContext) -> object:
+        """End the wizard; while a field is being changed from the review, only that change
+        is given up and the review comes back as it was."""
+        session = self.load(context)
+        if session is not None and session.back_to_review:
+            unchanged = replace(session, back_to_review=False)
+            lead = context.t("cancel.done")
+            return await self.show_review(chat_id_of(update), context, unchanged, lead)
         self.drop(context)
         await context.bot.send_message(chat_id_of(update), context.t(self.cancelled))
         return END
@@ -654,6 +663,8 @@ class _Engine(Generic[D]):
             return await self.cancel(update, context)
         if tapped.action == "confirm":
             return await self.conclude(update, context, session)
+        if tapped.action == "back":
+            return await self.show_review(chat_id_of(update), context, session)
         screen = field_picker(self.review, context.t)
         sent = await context.bot.send_message(
             chat_id_of(update), screen.text, reply_markup=screen.markup

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 
 from bot.kit.callbacks import BrowsePageCb, DetailsCb, MyMissionsCb
 from bot.kit.context import CallboardContext, Route
@@ -39,6 +39,7 @@ _TAKEN = key_table(
         TakeOutcome.DECLINED_BEFORE: "accept.declined_before",
     }
 )
+_ALREADY = (TakeOutcome.ALREADY_ACTIVE, TakeOutcome.ALREADY_APPLIED)
 DEEP_LINK = re.compile(r"m(\d{1,9})")
 
 
@@ -152,21 +153,35 @@ async def show_details(update: Update, context: CallboardContext) -> None:
 
 
 async def take(update: Update, context: CallboardContext) -> None:
-    assert update.callback_query
-    choice = TakeCb.unpack(update.callback_query.data)
+    query = update.callback_query
+    assert query
+    choice = TakeCb.unpack(query.data)
     if choice is None or not await _prospector(update, context):
         return
     taken = await assignments.take(context.deps, context.user_account.id, choice.mission_id)
-    await update.callback_query.answer()
     mission = taken.mission
     t = context.t
-    text = t(
-        _TAKEN[taken.outcome],
-        mission_id=choice.mission_id,
-        title=mission.title if mission else "",
-        rate=t.money(mission.rate_cents) if mission else "",
-    )
+    key = _TAKEN[taken.outcome]
+    if taken.outcome in _ALREADY:
+        # A second tap of the same button: said on the button, not as another message.
+        await query.answer(t.plain(key), show_alert=True)
+        return
+    await query.answer()
+    title, rate = (mission.title, t.money(mission.rate_cents)) if mission else ("", "")
+    text = t(key, mission_id=choice.mission_id, title=title, rate=rate)
     await context.bot.send_message(chat_id_of(update), text)
+    if mission is not None and taken.outcome in (TakeOutcome.STARTED, TakeOutcome.APPLIED):
+        await _refresh_details(update, context, mission)
+
+
+async def _refresh_details(update: Update, context: CallboardContext, mission: Mission) -> None:
+    """The details now offer what the prospector can do on the mission they are on."""
+    query = update.callback_query
+    assert query
+    if not isinstance(query.message, Message) or query.message.text is None:
+        return
+    _, markup = await _details_screen(context, mission, int(_state(context)["page"]))
+    await query.edit_message_reply_markup(markup if markup and markup.inline_keyboard else None)
 
 
 # --- /mymissions and leaving -----------------------------------------------------------------

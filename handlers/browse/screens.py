@@ -26,6 +26,7 @@ from bot.kit.views import browse_row, mission_details, mission_label
 from services import notices
 from services.lifecycle import Action, Refusal, transition
 from storage.models import (
+    Approval,
     Assignment,
     AssignmentStatus,
     BrowseFilters,
@@ -154,8 +155,11 @@ def details(
     back_to_page: int | None,
 ) -> Screen:
     """A mission's details with only what the prospector can do on it: take it (or talk
-    about it) while it is open, or — once on it — open its thread and leave."""
+    about it) while it is open, or — once on it — open its thread and leave. A prospector
+    whose application was declined is told so."""
     text = mission_details(t, mission, company_name)
+    if assignment is not None and assignment.status is AssignmentStatus.DECLINED:
+        text = Html(f"{text}\n\n{t('accept.declined_before')}")
     return text, details_keyboard(t, mission, assignment, thread_id, back_to_page)
 
 
@@ -179,7 +183,9 @@ def details_keyboard(
             ]
         )
     elif mission.status is MissionStatus.OPEN and can_take(status):
-        rows.append([button(t.plain("button.accept"), TakeCb(mission_id=mission.id))])
+        # Without approval, accepting needs a free slot; an application does not.
+        if mission.approval is Approval.MANUAL or mission.slots_left > 0:
+            rows.append([button(t.plain("button.accept"), TakeCb(mission_id=mission.id))])
         rows.append(
             [
                 button(t.plain("button.propose"), ProposeRateCb(mission_id=mission.id)),

@@ -22,6 +22,7 @@ _DECIDED = key_table(
         DecisionOutcome.DECLINED: "decision.done_declined",
         DecisionOutcome.FULL: "decision.full",
         DecisionOutcome.NOT_OPEN: "decision.not_open",
+        DecisionOutcome.CLOSED: "decision.closed",
         DecisionOutcome.STALE: "stale_action",
     }
 )

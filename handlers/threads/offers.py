@@ -22,6 +22,10 @@ from services.validation import Invalid
 from storage.models import Role, Thread
 
 
+def _refusal(context: CallboardContext, refused: threads.Refused) -> str:
+    return screens.refusal_key(refused, company=context.user_account.role is Role.COMPANY)
+
+
 class OfferDraft(BaseModel):
     """An offer being typed: the thread it goes to, and its amount per result."""
 
@@ -67,7 +71,7 @@ async def counter_button(update: Update, context: CallboardContext) -> Begin[Off
     offer, thread = tapped
     refusal = threads.offer_state_refusal(offer)
     if refusal is not None:
-        await refuse(update, context, screens.REFUSALS[refusal])
+        await refuse(update, context, _refusal(context, refusal))
         return None
     return await _begin(update, context, thread)
 
@@ -83,7 +87,7 @@ async def propose_button(update: Update, context: CallboardContext) -> Begin[Off
         context.deps, context.user_account.id, data.mission_id, to_offer=True
     )
     if not isinstance(opened, Thread):
-        await refuse(update, context, screens.REFUSALS[opened])
+        await refuse(update, context, _refusal(context, opened))
         return None
     return await _begin(update, context, opened)
 
@@ -94,7 +98,7 @@ async def _begin(
     """Ask the amount only if an offer can be made in the thread now."""
     refusal = await threads.offer_refusal(context.deps, thread)
     if refusal is not None:
-        await refuse(update, context, screens.REFUSALS[refusal])
+        await refuse(update, context, _refusal(context, refusal))
         return None
     return Begin(OfferDraft(thread_id=thread.id))
 
@@ -108,7 +112,7 @@ async def send_offer(update: Update, context: CallboardContext, draft: OfferDraf
         await context.bot.send_message(chat_id, context.t("stale_action"))
         return True
     refusal = await threads.make_offer(context.deps, me, thread, draft.amount_cents)
-    key = screens.REFUSALS[refusal] if refusal else "offer.sent"
+    key = _refusal(context, refusal) if refusal else "offer.sent"
     await context.bot.send_message(
         chat_id, context.t(key, rate=context.t.money(draft.amount_cents))
     )
@@ -132,7 +136,7 @@ async def answer_button(update: Update, context: CallboardContext) -> None:
         await refuse(update, context)
         return
     if answered.refusal is not None:
-        await refuse(update, context, screens.REFUSALS[answered.refusal])
+        await refuse(update, context, _refusal(context, answered.refusal))
         return
     await query.answer()
     if isinstance(query.message, Message):

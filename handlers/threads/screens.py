@@ -47,6 +47,15 @@ REFUSALS = key_table(
 )
 
 
+# The same refusals as the company reads them.
+COMPANY_REFUSALS = key_table({Refused.DECLINED_BEFORE: "offer.you_declined"})
+
+
+def refusal_key(refused: Refused, company: bool) -> str:
+    """Why an offer cannot be made or answered, worded for who is told."""
+    return (COMPANY_REFUSALS if company else REFUSALS).get(refused, REFUSALS[refused])
+
+
 class OfferAcceptCb(CallbackData):
     prefix = "oa"
     offer_id: int

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 
 from bot.kit.callbacks import BrowsePageCb, DetailsCb, MyMissionsCb
 from bot.kit.context import CallboardContext, Route
@@ -175,13 +175,10 @@ async def take(update: Update, context: CallboardContext) -> None:
 
 
 async def _refresh_details(update: Update, context: CallboardContext, mission: Mission) -> None:
-    """The details now offer what the prospector can do on the mission they are on."""
-    query = update.callback_query
-    assert query
-    if not isinstance(query.message, Message) or query.message.text is None:
-        return
-    _, markup = await _details_screen(context, mission, int(_state(context)["page"]))
-    await query.edit_message_reply_markup(markup if markup and markup.inline_keyboard else None)
+    """The details, refreshed: the slots left, and what the prospector can now do."""
+    fresh = await context.repos.missions.get(mission.id)
+    if fresh is not None:
+        await show_screen(update, context, *await _details_screen(context, fresh, None))
 
 
 # --- /mymissions and leaving -----------------------------------------------------------------

@@ -7,6 +7,8 @@ builds the notifier from their notice renderers and the navigator from their rou
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -61,7 +63,13 @@ def notice_renderers() -> Renderers:
 
 def rules_of(settings: Settings) -> Rules:
     return Rules(
-        min_rate_cents=settings.min_rate, max_rate_cents=settings.max_rate, zone=settings.zone
+        min_rate_cents=settings.min_rate,
+        max_rate_cents=settings.max_rate,
+        zone=settings.zone,
+        fee_percent=Decimal(str(settings.platform_fee_percent)),
+        review_window=timedelta(hours=settings.review_window_hours),
+        dispute_window=timedelta(hours=settings.dispute_window_hours),
+        admin_ids=settings.admin_ids,
     )
 
 

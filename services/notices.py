@@ -6,9 +6,11 @@ by their name."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict
 
-from storage.models import MessageKind, PayModel
+from storage.models import MessageKind, PayModel, Proof
 
 
 class Notice(BaseModel):
@@ -99,3 +101,58 @@ class OfferAccepted(ThreadNotice):
 
 class OfferDeclined(ThreadNotice):
     amount_cents: int
+
+
+class ResultNotice(MissionRef):
+    result_id: int
+
+
+class ResultSubmitted(ResultNotice):
+    """To the company: a result to review, with its proof when there is one."""
+
+    code: str
+    proof: Proof | None
+
+
+class ResultValidated(ResultNotice):
+    """To the prospector: the company validated the result."""
+
+    amount_cents: int
+
+
+class ResultRejected(ResultNotice):
+    """To the prospector: rejected, with the company's reason; it can be disputed until
+    `dispute_until`."""
+
+    reason: str
+    dispute_until: datetime
+
+
+class ResultAutoValidated(ResultNotice):
+    """To both sides: not reviewed in time, so validated."""
+
+    amount_cents: int
+
+
+class DisputeOpened(ResultNotice):
+    """To the admins: a prospector disputes a rejection."""
+
+    dispute_id: int
+    code: str
+    company_name: str
+    reason: str
+    explanation: str
+
+
+class DisputeDecided(ResultNotice):
+    """To both sides: an admin decided the dispute."""
+
+    validated: bool
+    note: str
+    admin_name: str
+
+
+class MissionCompleted(MissionRef):
+    """To the company and the prospectors on it: the cap of validated results is reached."""
+
+    cap: int

@@ -7,6 +7,8 @@ in the outbox, inside the caller's transaction)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -34,6 +36,12 @@ class Rules:
     min_rate_cents: int
     max_rate_cents: int
     zone: ZoneInfo
+    # Taken on each validated result, in percent.
+    fee_percent: Decimal = Decimal(0)
+    # Results not reviewed within this are validated; a rejection can be disputed within that.
+    review_window: timedelta = timedelta(hours=72)
+    dispute_window: timedelta = timedelta(hours=72)
+    admin_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime, timedelta
 from typing import Final
+from zoneinfo import ZoneInfo
+
+import phonenumbers
 
 
 class Invalid(ValueError):
@@ -101,3 +105,67 @@ def languages(chosen: list[str]) -> list[str]:
     if not chosen:
         raise Invalid("invalid.languages")
     return [item for item in SPOKEN_LANGUAGES if item in chosen]
+
+
+# --- results of calls ----------------------------------------------------------------------
+
+# Numbers written without a country code are read as French ones.
+PHONE_REGION = "FR"
+APPOINTMENT_FORMATS = ("%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M")
+APPOINTMENT_HORIZON = timedelta(days=180)
+
+
+def contact_name(text: str) -> str:
+    return bounded_line(text, 2, 100, "invalid.contact_name")
+
+
+def contact_company(text: str) -> str:
+    return bounded_line(text, 2, 100, "invalid.contact_company")
+
+
+def phone(text: str) -> str:
+    """The number in E.164 (`+33612345678`); French national numbers are accepted."""
+    try:
+        number = phonenumbers.parse(clean_text(text), PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise Invalid("invalid.phone") from None
+    if not phonenumbers.is_valid_number(number):
+        raise Invalid("invalid.phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def appointment(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """A local date and time (in `zone`) in the future, at most 180 days ahead; in UTC."""
+    value = clean_text(text)
+    for pattern in APPOINTMENT_FORMATS:
+        try:
+            local = datetime.strptime(value, pattern).replace(tzinfo=zone)
+        except ValueError:
+            continue
+        moment = local.astimezone(UTC)
+        if not now < moment <= now + APPOINTMENT_HORIZON:
+            raise Invalid("invalid.appointment_range")
+        return moment
+    raise Invalid("invalid.appointment_format")
+
+
+def notes(text: str) -> str:
+    value = clean_text(text)
+    if len(value) > 1000:
+        raise Invalid("invalid.notes", length=len(value))
+    return value
+
+
+def rejection_reason(text: str) -> str:
+    return bounded_line(text, 5, 300, "invalid.reason")
+
+
+def dispute_explanation(text: str) -> str:
+    value = clean_text(text)
+    if not 10 <= len(value) <= 1000:
+        raise Invalid("invalid.explanation", length=len(value))
+    return value
+
+
+def decision_note(text: str) -> str:
+    return bounded_line(text, 5, 300, "invalid.note")

@@ -121,6 +121,8 @@ class MissionStatus(StrEnum):
     OPEN = "open"
     PAUSED = "paused"
     CLOSED = "closed"
+    # The cap of validated results is reached.
+    COMPLETED = "completed"
 
 
 class MissionFields(Model):
@@ -275,3 +277,87 @@ class Offer(Model):
     author_id: int
     amount_cents: int
     status: OfferStatus
+
+
+class ResultStatus(StrEnum):
+    PENDING = "pending"
+    VALIDATED = "validated"
+    REJECTED = "rejected"
+
+
+class ProofKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    VOICE = "voice"
+    AUDIO = "audio"
+
+
+class Reviewer(StrEnum):
+    COMPANY = "company"
+    AUTO = "auto"
+    DISPUTE = "dispute"
+
+
+class Proof(Model):
+    kind: ProofKind
+    file_id: str
+
+
+class ResultDetails(Model):
+    """What a prospector reports of a call; validated before it gets here."""
+
+    contact_name: str
+    contact_company: str | None
+    phone: str
+    appointment_at: datetime | None
+    notes: str
+    proof: Proof | None
+
+
+class Result(ResultDetails):
+    id: int
+    assignment_id: int
+    mission_id: int
+    prospector_id: int
+    status: ResultStatus
+    submitted_at: datetime
+    review_due_at: datetime | None
+    reviewed_at: datetime | None
+    reviewed_by: Reviewer | None
+    reason: str | None
+    dispute_due_at: datetime | None
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    VALIDATED = "validated"
+    KEPT_REJECTED = "kept_rejected"
+
+
+class Dispute(Model):
+    id: int
+    result_id: int
+    explanation: str
+    status: DisputeStatus
+    opened_at: datetime
+    decided_at: datetime | None
+    decided_by: int | None
+    note: str | None
+
+
+class ResultCounts(Model):
+    pending: int = 0
+    validated: int = 0
+    rejected: int = 0
+    validated_cents: int = 0
+
+
+class Earning(Model):
+    """What one company owes a prospector for validated results."""
+
+    company_id: int
+    company_name: str
+    results: int
+    gross_cents: int
+    fee_cents: int
+    net_cents: int

@@ -8,9 +8,11 @@ from storage.clock import Clock
 from storage.database import Database
 from storage.repositories.assignments import AssignmentRepository
 from storage.repositories.campaigns import CampaignRepository
+from storage.repositories.ledger import LedgerRepository
 from storage.repositories.missions import MissionRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.profiles import ProfileRepository
+from storage.repositories.results import DisputeRepository, ResultRepository
 from storage.repositories.threads import ThreadRepository
 from storage.repositories.updates import ProcessedUpdateRepository
 from storage.repositories.users import UserRepository
@@ -26,6 +28,9 @@ class Repositories:
     assignments: AssignmentRepository
     threads: ThreadRepository
     campaigns: CampaignRepository
+    results: ResultRepository
+    disputes: DisputeRepository
+    ledger: LedgerRepository
 
     @classmethod
     def create(cls, db: Database, clock: Clock) -> Repositories:
@@ -39,17 +44,23 @@ class Repositories:
             assignments=AssignmentRepository(db, clock),
             threads=ThreadRepository(db, clock),
             campaigns=CampaignRepository(db, clock, outbox),
+            results=ResultRepository(db, clock),
+            disputes=DisputeRepository(db, clock),
+            ledger=LedgerRepository(db, clock),
         )
 
 
 __all__ = [
     "AssignmentRepository",
     "CampaignRepository",
+    "DisputeRepository",
+    "LedgerRepository",
     "MissionRepository",
     "OutboxRepository",
     "ProcessedUpdateRepository",
     "ProfileRepository",
     "Repositories",
+    "ResultRepository",
     "ThreadRepository",
     "UserRepository",
 ]

@@ -118,7 +118,8 @@ class MissionRepository:
         """Move the mission to `to` if it is in one of `allowed_from`; False otherwise.
         Closing also releases every slot: its assignments end in the same transaction."""
         marks = ", ".join("?" for _ in allowed_from)
-        closed_at = to_db(self._clock.now()) if to is MissionStatus.CLOSED else None
+        ends = to in (MissionStatus.CLOSED, MissionStatus.COMPLETED)
+        closed_at = to_db(self._clock.now()) if ends else None
         changed = await tx.execute(
             f"""
             UPDATE missions SET status = ?, closed_at = ?, closed_reason = ?,

@@ -39,6 +39,17 @@ class ProfileRepository:
         )
         return prospector_from_row(row) if row else None
 
+    async def prospector_numbers(self, user_ids: set[int]) -> dict[int, int]:
+        """The public numbers of these prospectors."""
+        if not user_ids:
+            return {}
+        marks = ", ".join("?" for _ in user_ids)
+        rows = await self._db.read.fetch_all(
+            f"SELECT user_id, number FROM prospector_profiles WHERE user_id IN ({marks})",
+            tuple(user_ids),
+        )
+        return {int(row["user_id"]): int(row["number"]) for row in rows}
+
     async def save_company(self, tx: Transaction, profile: CompanyProfile) -> None:
         now = to_db(self._clock.now())
         await tx.execute(

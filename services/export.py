@@ -1,0 +1,71 @@
+"""A mission's results as a CSV document for its company (UTF-8 with a byte order mark so
+spreadsheets read the accents, RFC 4180 quoting, a header row). No Telegram identity: a
+prospector appears by their public code."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from services.ports import Deps
+from storage.models import Result, prospector_code
+
+HEADER = (
+    "result_id", "submitted_at", "prospector", "contact_name", "contact_company", "phone",
+    "appointment_at", "status", "reviewed_at", "reason", "amount", "fee",
+)  # fmt: skip
+# A spreadsheet runs a cell beginning with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell: str) -> str:
+    """The cell as text a spreadsheet will not evaluate."""
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def _moment(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="minutes") if moment else ""
+
+
+def _euros(cents: int | None) -> str:
+    return "" if cents is None else f"{cents // 100}.{cents % 100:02d}"
+
+
+async def mission_csv(deps: Deps, company_id: int, mission_id: int) -> bytes | None:
+    """The CSV of a mission of the company's; None if it is not theirs."""
+    mission = await deps.repos.missions.get(mission_id)
+    if mission is None or mission.company_id != company_id:
+        return None
+    results = await deps.repos.results.for_mission(mission_id)
+    amounts = await deps.repos.ledger.amounts_for_results(mission_id)
+    numbers = await deps.repos.profiles.prospector_numbers({r.prospector_id for r in results})
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for result in results:
+        gross, fee = amounts.get(result.id, (None, None))
+        writer.writerow(
+            [
+                neutralised(cell)
+                for cell in _row(result, numbers.get(result.prospector_id), gross, fee)
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _row(result: Result, number: int | None, gross: int | None, fee: int | None) -> list[str]:
+    return [
+        str(result.id),
+        _moment(result.submitted_at),
+        prospector_code(number) if number is not None else "",
+        result.contact_name,
+        result.contact_company or "",
+        result.phone,
+        _moment(result.appointment_at),
+        result.status.value,
+        _moment(result.reviewed_at),
+        result.reason or "",
+        _euros(gross),
+        _euros(fee),
+    ]

@@ -132,6 +132,7 @@ class ResultAutoValidated(ResultNotice):
     """To both sides: not reviewed in time, so validated."""
 
     amount_cents: int
+    to_company: bool
 
 
 class DisputeOpened(ResultNotice):
@@ -150,9 +151,11 @@ class DisputeDecided(ResultNotice):
     validated: bool
     note: str
     admin_name: str
+    to_company: bool
 
 
 class MissionCompleted(MissionRef):
     """To the company and the prospectors on it: the cap of validated results is reached."""
 
     cap: int
+    to_company: bool

@@ -228,11 +228,16 @@ async def _complete_if_capped(deps: Deps, tx: Transaction, mission: Mission) -> 
     )
     if not completed:
         return
-    notice = notices.MissionCompleted(mission_id=mission.id, title=mission.title, cap=cap)
+
+    def completed(to_company: bool) -> notices.MissionCompleted:
+        return notices.MissionCompleted(
+            mission_id=mission.id, title=mission.title, cap=cap, to_company=to_company
+        )
+
     for assignment in await assignments.end_all(deps, tx, mission):
         if assignment.status is AssignmentStatus.ACTIVE:
-            await deps.notifier.notify(tx, assignment.prospector_id, notice)
-    await deps.notifier.notify(tx, mission.company_id, notice)
+            await deps.notifier.notify(tx, assignment.prospector_id, completed(False))
+    await deps.notifier.notify(tx, mission.company_id, completed(True))
 
 
 async def validate_overdue(deps: Deps) -> int:
@@ -249,14 +254,18 @@ async def validate_overdue(deps: Deps) -> int:
                 amount = await _validate_in(deps, tx, result, mission, Reviewer.AUTO)
                 if amount is None:
                     continue
-                notice = notices.ResultAutoValidated(
-                    mission_id=mission.id,
-                    title=mission.title,
-                    result_id=result.id,
-                    amount_cents=amount,
-                )
-                await deps.notifier.notify(tx, result.prospector_id, notice)
-                await deps.notifier.notify(tx, mission.company_id, notice)
+                for user_id, to_company in (
+                    (result.prospector_id, False),
+                    (mission.company_id, True),
+                ):
+                    notice = notices.ResultAutoValidated(
+                        mission_id=mission.id,
+                        title=mission.title,
+                        result_id=result.id,
+                        amount_cents=amount,
+                        to_company=to_company,
+                    )
+                    await deps.notifier.notify(tx, user_id, notice)
                 total += 1
         if len(due) < AUTO_BATCH:
             return total
@@ -351,14 +360,15 @@ async def decide_dispute(
         if validate:
             await _validate_in(deps, tx, result, mission, Reviewer.DISPUTE)
         admin = await repos.users.get(admin_id, tx)
-        decided = notices.DisputeDecided(
-            mission_id=mission.id,
-            title=mission.title,
-            result_id=result.id,
-            validated=validate,
-            note=note,
-            admin_name=admin.first_name if admin else "?",
-        )
-        await deps.notifier.notify(tx, result.prospector_id, decided)
-        await deps.notifier.notify(tx, mission.company_id, decided)
+        for user_id, to_company in ((result.prospector_id, False), (mission.company_id, True)):
+            decided = notices.DisputeDecided(
+                mission_id=mission.id,
+                title=mission.title,
+                result_id=result.id,
+                validated=validate,
+                note=note,
+                admin_name=admin.first_name if admin else "?",
+                to_company=to_company,
+            )
+            await deps.notifier.notify(tx, user_id, decided)
     return DecisionOutcome.DECIDED

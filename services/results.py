@@ -229,15 +229,15 @@ async def _complete_if_capped(deps: Deps, tx: Transaction, mission: Mission) -> 
     if not completed:
         return
 
-    def completed(to_company: bool) -> notices.MissionCompleted:
+    def told(to_company: bool) -> notices.MissionCompleted:
         return notices.MissionCompleted(
             mission_id=mission.id, title=mission.title, cap=cap, to_company=to_company
         )
 
     for assignment in await assignments.end_all(deps, tx, mission):
         if assignment.status is AssignmentStatus.ACTIVE:
-            await deps.notifier.notify(tx, assignment.prospector_id, completed(False))
-    await deps.notifier.notify(tx, mission.company_id, completed(True))
+            await deps.notifier.notify(tx, assignment.prospector_id, told(False))
+    await deps.notifier.notify(tx, mission.company_id, told(True))
 
 
 async def validate_overdue(deps: Deps) -> int:
@@ -360,7 +360,8 @@ async def decide_dispute(
         if validate:
             await _validate_in(deps, tx, result, mission, Reviewer.DISPUTE)
         admin = await repos.users.get(admin_id, tx)
-        for user_id, to_company in ((result.prospector_id, False), (mission.company_id, True)):
+        sides = ((result.prospector_id, False), (mission.company_id, True))
+        for user_id, to_company in sides:
             decided = notices.DisputeDecided(
                 mission_id=mission.id,
                 title=mission.title,

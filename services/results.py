@@ -310,6 +310,8 @@ async def dispute(
             return DisputeOutcome.NOT_ALLOWED
         if result.status is not ResultStatus.REJECTED:
             return DisputeOutcome.NOT_ALLOWED
+        if await repos.disputes.for_result(result.id, tx) is not None:
+            return DisputeOutcome.ALREADY
         due = result.dispute_due_at
         if due is None or deps.clock.now() > due:
             return DisputeOutcome.WINDOW_CLOSED

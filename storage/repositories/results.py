@@ -234,8 +234,8 @@ class DisputeRepository:
         )
         return _dispute(row) if row else None
 
-    async def for_result(self, result_id: int) -> Dispute | None:
-        row = await self._db.read.fetch_one(
+    async def for_result(self, result_id: int, reader: Reader | None = None) -> Dispute | None:
+        row = await (reader or self._db.read).fetch_one(
             "SELECT * FROM disputes WHERE result_id = ?", (result_id,)
         )
         return _dispute(row) if row else None

@@ -11,7 +11,7 @@ from enum import StrEnum
 from services import assignments, notices
 from services.ledger import fee_cents
 from services.ports import Deps
-from storage.database import Transaction
+from storage.database import Reader, Transaction
 from storage.models import (
     Assignment,
     AssignmentStatus,
@@ -75,20 +75,18 @@ async def refusal_for(
     mission = await deps.repos.missions.get(assignment.mission_id)
     if mission is None:
         return None, SubmitRefusal.NOT_ACTIVE
-    async with deps.db.transaction() as tx:
-        refusal = await _refusal(deps, tx, assignment, mission)
-    return Submittable(assignment, mission), refusal
+    return Submittable(assignment, mission), await _refusal(deps, assignment, mission)
 
 
 async def _refusal(
-    deps: Deps, tx: Transaction, assignment: Assignment, mission: Mission
+    deps: Deps, assignment: Assignment, mission: Mission, reader: Reader | None = None
 ) -> SubmitRefusal | None:
     if mission.status not in _TAKES_RESULTS:
         return SubmitRefusal.MISSION_CLOSED
     if assignment.status is not AssignmentStatus.ACTIVE:
         return SubmitRefusal.NOT_ACTIVE
     cap = mission.result_cap
-    if cap is not None and await deps.repos.results.counted_for_cap(tx, mission.id) >= cap:
+    if cap is not None and await deps.repos.results.counted_for_cap(mission.id, reader) >= cap:
         return SubmitRefusal.CAP_REACHED
     return None
 
@@ -108,7 +106,7 @@ async def submit(
         mission = await repos.missions.get(assignment.mission_id, tx) if assignment else None
         if assignment is None or mission is None or assignment.prospector_id != prospector_id:
             return Refused(SubmitRefusal.NOT_ACTIVE)
-        refusal = await _refusal(deps, tx, assignment, mission)
+        refusal = await _refusal(deps, assignment, mission, tx)
         if refusal is not None:
             return Refused(refusal)
         earlier = await repos.results.with_phone(mission.id, details.phone, tx)

@@ -98,9 +98,9 @@ class ResultRepository:
         )
         return int(value) if value is not None else None
 
-    async def counted_for_cap(self, tx: Transaction, mission_id: int) -> int:
+    async def counted_for_cap(self, mission_id: int, reader: Reader | None = None) -> int:
         """Results that count against the mission's cap: pending and validated."""
-        value = await tx.fetch_value(
+        value = await (reader or self._db.read).fetch_value(
             "SELECT COUNT(*) FROM results WHERE mission_id = ? AND status != 'rejected'",
             (mission_id,),
         )

@@ -34,7 +34,7 @@ from bot.kit.persistence import SqlitePersistence
 from bot.kit.processor import PerUserUpdateProcessor
 from bot.kit.wizard import Wizard, one_wizard_at_a_time
 from bot.settings import Settings
-from handlers import browse, common, missions, onboarding, threads
+from handlers import browse, common, missions, onboarding, results, threads
 from services.ports import Deps, Rules
 from storage.clock import Clock, SystemClock
 from storage.database import Database
@@ -44,6 +44,7 @@ FEATURES: tuple[Feature, ...] = (
     onboarding.FEATURE,
     missions.FEATURE,
     browse.FEATURE,
+    results.FEATURE,
     threads.FEATURE,
     common.FEATURE,
 )
@@ -114,7 +115,7 @@ def build_application(
 
     async def post_init(application: CallboardApp) -> None:
         await db.open()
-        catalogs = Catalogs(settings.default_language, settings.currency)
+        catalogs = Catalogs(settings.default_language, settings.currency, settings.zone)
         repos = Repositories.create(db, clock)
         dispatcher = OutboxDispatcher(
             application.bot, db, repos.outbox, repos.users, clock, options

@@ -20,7 +20,7 @@ async def test_home_buttons_open_each_role_screens(bot: BotHarness) -> None:
     assert "No open mission right now" in jo.last_text
 
 
-async def test_a_mission_taken_offers_its_thread_and_leave(bot: BotHarness) -> None:
+async def test_a_mission_taken_offers_results_its_thread_and_leave(bot: BotHarness) -> None:
     acme = await onboard_company(bot, "Acme")
     mission = await post_mission(bot, acme)
     jo = await onboard_prospector(bot, "Jo")
@@ -28,7 +28,12 @@ async def test_a_mission_taken_offers_its_thread_and_leave(bot: BotHarness) -> N
     await jo.tap("Accept at the posted rate")
     await jo.send("/mymissions")
     await jo.tap(f"#{mission.id}")
-    assert button_labels(jo) == ["💬 Open thread", "🚪 Leave", "‹ My missions"]
+    assert button_labels(jo) == [
+        "📨 Submit a result",
+        "💬 Open thread",
+        "🚪 Leave",
+        "‹ My missions",
+    ]
     await jo.tap("Open thread")
     assert f"Mission #{mission.id} · Acme SAS" in jo.last_text
     await jo.send("Starting today")

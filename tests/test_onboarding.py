@@ -10,7 +10,7 @@ from tests.harness import BotHarness, FakeUser
 
 EVERYONE = {"start", "profile", "help", "language", "cancel", "threads"}
 COMPANY_MENU = EVERYONE | {"newmission", "missions"}
-PROSPECTOR_MENU = EVERYONE | {"browse", "mymissions"}
+PROSPECTOR_MENU = EVERYONE | {"browse", "mymissions", "submit", "earnings"}
 
 
 def menu(bot: BotHarness, user: FakeUser) -> list[str]:

@@ -3,16 +3,44 @@ buttons act, a tap acts once, and /cancel says what it threw away."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
 from pydantic import BaseModel
 from telegram import Update
 
+import bot.app
+from bot.kit.callbacks import CallbackData
 from bot.kit.context import CallboardContext
-from bot.kit.wizard import Prompt, TextStep, Wizard
-from storage.models import Role
-from tests.fake_telegram import FakeMessage
+from bot.kit.feature import Feature, Stage
+from bot.kit.i18n import Html, Translator
+from bot.kit.wizard import (
+    Begin,
+    ChoiceStep,
+    CommandEntry,
+    FieldCb,
+    FileStep,
+    Option,
+    Prompt,
+    Review,
+    TextStep,
+    Wizard,
+    text_only,
+)
+from services.validation import Invalid
+from storage.clock import ManualClock
+from storage.models import Proof, ProofKind, Role
+from tests.fake_telegram import FakeMessage, FakeTelegram
 from tests.harness import BotHarness, FakeUser
-from tests.helpers import STALE, onboard_company, onboard_prospector
+from tests.helpers import (
+    STALE,
+    answer_stays,
+    button_labels,
+    onboard_company,
+    onboard_prospector,
+    running_bot,
+)
 
 ASK_LANGUAGES = "Which languages"
 
@@ -207,3 +235,175 @@ def test_a_step_must_store_into_a_field_of_the_draft() -> None:
     with pytest.raises(ValueError, match="Note has no field 'subject'"):
         Wizard(name="note", draft=Note, steps=(_title(field="subject"),), entries=(),
                finish=_keep, cancelled="cancel.done")  # fmt: skip
+
+
+# --- conditional steps, checks after parsing, file steps -------------------------------------
+
+
+class Parcel(BaseModel):
+    """A test wizard's draft: an express parcel needs a pickup code; a photo is optional."""
+
+    express: bool | None = None
+    code: str | None = None
+    photo: Proof | None = None
+
+
+class ExpressCb(CallbackData):
+    prefix = "tpx"
+    express: bool
+
+
+async def _free_code(code: object, draft: Parcel, _context: CallboardContext) -> None:
+    if code == "taken":
+        raise Invalid("result.duplicate_phone", result_id=7)
+
+
+def _is_express(draft: Parcel) -> bool:
+    return draft.express is True
+
+
+PARCELS: list[Parcel] = []
+
+
+async def _start_parcel(_update: Update, _context: CallboardContext) -> Begin[Parcel]:
+    return Begin(Parcel())
+
+
+async def _keep_parcel(_update: Update, _context: CallboardContext, draft: Parcel) -> bool:
+    PARCELS.append(draft)
+    return True
+
+
+def _parcel_summary(draft: Parcel, _t: Translator) -> Html:
+    photo = draft.photo.kind.value if draft.photo else None
+    return Html(f"Parcel: express={draft.express} code={draft.code} photo={photo}")
+
+
+PARCEL = Wizard(
+    name="parcel",
+    draft=Parcel,
+    steps=(
+        ChoiceStep(
+            name="express",
+            field="express",
+            prompt=Prompt("ask.notify"),
+            options=[
+                Option("button.yes", ExpressCb(express=True), True),
+                Option("button.no", ExpressCb(express=False), False),
+            ],
+        ),
+        TextStep(
+            name="code",
+            field="code",
+            prompt=Prompt("ask.result.phone"),
+            parse=text_only(str.strip),
+            check=_free_code,
+            when=_is_express,
+        ),
+        FileStep(name="photo", field="photo", prompt=Prompt("ask.result.proof"), optional=True),
+    ),
+    entries=(CommandEntry("parcel", _start_parcel),),
+    finish=_keep_parcel,
+    cancelled="cancel.done",
+    review=Review(
+        render=_parcel_summary,
+        confirm_label="button.send",
+        fields={
+            "express": "field.result.contact_name",
+            "code": "field.result.phone",
+            "photo": "field.result.proof",
+        },
+        pick_prompt="result.pick_field",
+    ),
+)
+
+
+@pytest.fixture
+async def parcel_bot(
+    fake: FakeTelegram, db_path: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[BotHarness]:
+    """The bot with the parcel wizard among its features."""
+    feature = Feature(name="parcel", handlers=((Stage.WIZARDS, PARCEL),))
+    monkeypatch.setattr(bot.app, "FEATURES", (*bot.app.FEATURES, feature))
+    PARCELS.clear()
+    async with running_bot(fake, db_path, clock) as harness:
+        yield harness
+
+
+async def test_a_step_is_asked_only_when_the_draft_calls_for_it(parcel_bot: BotHarness) -> None:
+    jo = await onboard_prospector(parcel_bot, "Jo")
+    await jo.send("/parcel")
+    await jo.tap("No")
+    assert "send a photo, a document" in jo.last_text, "no code for a standard parcel"
+    await jo.tap("Skip")
+    assert jo.last_text == "Parcel: express=False code=None photo=None"
+    await jo.tap("Edit a field")
+    assert button_labels(jo) == ["Contact", "Proof", "‹ Back"]
+    picker = jo.messages[-1]
+    await jo.tap_forged(FieldCb(step="code").pack(), picker.message_id)
+    assert jo.last_text == "Parcel: express=False code=None photo=None"
+    await jo.tap("Edit a field")
+    await jo.tap("Contact")
+    await jo.tap("No")
+    assert jo.last_text == "Parcel: express=False code=None photo=None", "back to the review"
+    await jo.tap("Edit a field")
+    await jo.tap("Contact")
+    await jo.tap("Yes")
+    assert "Their phone number" in jo.last_text, "an express parcel needs its code"
+    await jo.send("free")
+    assert "send a photo, a document" in jo.last_text, "the steps after it are asked again"
+    await jo.tap("Skip")
+    assert jo.last_text == "Parcel: express=True code=free photo=None"
+
+
+async def test_a_check_refuses_a_parsed_answer_and_the_step_stays(
+    parcel_bot: BotHarness,
+) -> None:
+    jo = await onboard_prospector(parcel_bot, "Jo")
+    await jo.send("/parcel")
+    await jo.tap("Yes")
+    await answer_stays(jo, "taken", "in result #7")
+    await jo.send("free")
+    assert "send a photo, a document" in jo.last_text
+    await jo.tap("Skip")
+    await jo.tap("Send")
+    [parcel] = PARCELS
+    assert parcel == Parcel(express=True, code="free")
+
+
+async def test_a_file_step_takes_a_file_and_explains_anything_else(
+    parcel_bot: BotHarness,
+) -> None:
+    jo = await onboard_prospector(parcel_bot, "Jo")
+    fake = parcel_bot.fake
+    await jo.send("/parcel")
+    await jo.tap("No")
+    hint = await answer_stays(jo, "a photo of the parcel", "Please send a photo, a document")
+    assert "voice note or an audio message" in hint
+    assert button_labels(jo) == ["Skip"], "the hint carries the way out"
+    sent = fake.user_sends_photo(jo.id, caption="the parcel")
+    await parcel_bot.deliver()
+    largest = sent["message"]["photo"][-1]["file_id"]
+    assert jo.last_text == "Parcel: express=False code=None photo=photo"
+    await jo.tap("Edit a field")
+    await jo.tap("Proof")
+    fake.user_sends_document(jo.id, "receipt.pdf")
+    await parcel_bot.deliver()
+    await jo.tap("Send")
+    await jo.send("/parcel")
+    await jo.tap("No")
+    fake.user_sends_voice(jo.id)
+    await parcel_bot.deliver()
+    await jo.tap("Send")
+    assert [p.photo.kind if p.photo else None for p in PARCELS] == [
+        ProofKind.DOCUMENT,
+        ProofKind.VOICE,
+    ]
+    assert largest.startswith("fake-photo-")
+
+
+def test_a_file_step_must_store_into_a_field_of_the_draft() -> None:
+    with pytest.raises(ValueError, match="Note has no field 'photo'"):
+        photo = FileStep(name="photo", field="photo", prompt=Prompt("ask.bio"))
+        Wizard(name="note", draft=Note, steps=(photo,), entries=(), finish=_keep,
+               cancelled="cancel.done")  # fmt: skip

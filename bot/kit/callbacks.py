@@ -184,3 +184,10 @@ class ThreadListCb(CallbackData):
     prefix = "tl"
     page: int = 0
     mission_id: int = 0
+
+
+class SubmitResultCb(CallbackData):
+    """A prospector submits a result on one of their assignments."""
+
+    prefix = "sbm"
+    assignment_id: int

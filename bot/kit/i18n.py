@@ -15,6 +15,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from importlib import resources
 from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
@@ -62,11 +63,24 @@ def load_catalog(language: Language) -> LoadedCatalog:
     return LoadedCatalog(messages, gettext.c2py(catalog.plural_expr))
 
 
+# Where dates and times are shown unless the composition says otherwise (`TIMEZONE`).
+DEFAULT_ZONE = ZoneInfo("Europe/Paris")
+
+
 class Translator:
-    def __init__(self, language: Language, catalog: LoadedCatalog, currency: str) -> None:
+    """Messages, money and moments in one language; moments in the configured time zone."""
+
+    def __init__(
+        self,
+        language: Language,
+        catalog: LoadedCatalog,
+        currency: str,
+        zone: ZoneInfo = DEFAULT_ZONE,
+    ) -> None:
         self.language = language
         self._catalog = catalog
         self._currency = currency
+        self._zone = zone
 
     def _text(self, key: str) -> str:
         message = self._catalog.messages[key]
@@ -94,7 +108,9 @@ class Translator:
         return Html(format_date(day, format="medium", locale=babel_locale(self.language)))
 
     def datetime(self, moment: datetime) -> Html:
-        return Html(format_datetime(moment, format="short", locale=babel_locale(self.language)))
+        """A moment as the local time of the configured zone."""
+        locale = babel_locale(self.language)
+        return Html(format_datetime(moment, format="short", tzinfo=self._zone, locale=locale))
 
 
 def _escaped(values: dict[str, object]) -> dict[str, object]:
@@ -129,10 +145,12 @@ def produced_keys() -> set[str]:
 
 
 class Catalogs:
-    def __init__(self, default: Language, currency: str = "EUR") -> None:
+    def __init__(
+        self, default: Language, currency: str = "EUR", zone: ZoneInfo = DEFAULT_ZONE
+    ) -> None:
         self.default = default
         self._translators = {
-            language: Translator(language, load_catalog(language), currency)
+            language: Translator(language, load_catalog(language), currency, zone)
             for language in LANGUAGES
         }
 

@@ -2,10 +2,12 @@
 conversations; and the rule that only one wizard runs at a time.
 
 A wizard is declared, not written: its draft (a pydantic model), its steps (a typed answer,
-one of some buttons, or a checklist), what starts it and what it does once the draft is
-complete. The engine asks each step, checks every answer, keeps the draft in `user_data` and
-the current step as the conversation's state (both persisted, so a restart resumes at the
-same step), and applies the rules every wizard shares:
+one of some buttons, a checklist, or a file), what starts it and what it does once the draft
+is complete. A step may be asked only when the draft calls for it (`when`), and a typed
+answer may be checked against the database once it is read (`check`). The engine asks each
+step, checks every answer, keeps the draft in `user_data` and the current step as the
+conversation's state (both persisted, so a restart resumes at the same step), and applies
+the rules every wizard shares:
 
 - only the newest wizard message's buttons act: a tap on an older one (a question asked
   again, a question of an abandoned draft, a second tap of a button that already advanced)
@@ -24,7 +26,7 @@ tests/test_ptb_internals.py fails if PTB changes them.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Literal, TypeVar
 
@@ -52,6 +54,7 @@ from bot.kit.i18n import Html, Translator
 from bot.kit.keyboards import button, in_rows, keyboard
 from bot.kit.screens import chat_id_of, close_keyboard, refuse
 from services.validation import Invalid
+from storage.models import Proof, ProofKind
 
 # Commands that leave a running wizard alone: help is read-only, language only changes how
 # the next questions are worded, cancel is the wizard's own.
@@ -76,6 +79,10 @@ REPLY_TO_THREAD = _ReplyToThread(name="REPLY_TO_THREAD")
 # What a text step accepts as an answer, and the other messages a step answers with a hint.
 ANSWER_TEXT = filters.TEXT & ~filters.COMMAND & ~REPLY_TO_THREAD
 ANSWER_OTHER = ~filters.COMMAND & ~filters.StatusUpdate.ALL & ~REPLY_TO_THREAD
+# What a file step accepts: the kinds of `ProofKind`.
+ANSWER_FILE = (
+    filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.AUDIO
+) & ~REPLY_TO_THREAD
 
 # --- the buttons the engine adds to steps -------------------------------------------------
 
@@ -153,16 +160,39 @@ def text_only(parse: Callable[[str], object]) -> Parse:
     return parse_text
 
 
+# Whether a step is asked, from the draft's answers so far (a step without one always is).
+Condition = Callable[[Any], bool]
+# Checks a parsed answer against the draft and the world (the database, the clock): returns
+# when it is accepted, raises `Invalid` when not.
+Check = Callable[[Any, Any, CallboardContext], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class TextStep:
-    """Answered by a message; `parse` returns the value or raises `Invalid`. An optional
-    step has a Skip button, which sets the draft's field back to its default."""
+    """Answered by a message; `parse` returns the value or raises `Invalid`, then `check`
+    (if any) may still refuse it. An optional step has a Skip button, which sets the
+    draft's field back to its default."""
 
     name: str
     field: str
     prompt: Prompt
     parse: Parse
     optional: bool = False
+    check: Check | None = None
+    when: Condition | None = None
+
+
+@dataclass(frozen=True)
+class FileStep:
+    """Answered by a photo, a document, a voice note or an audio message, stored in the
+    draft as a `Proof`; an optional step has a Skip button, which sets the field back to its
+    default. Anything else gets a hint and the step is asked again."""
+
+    name: str
+    field: str
+    prompt: Prompt
+    optional: bool = False
+    when: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +215,7 @@ class ChoiceStep:
     options: Sequence[Option]
     write_in: WriteIn | None = None
     branches: Sequence[tuple[object, Sequence[Step]]] = ()
+    when: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -197,9 +228,12 @@ class ChecklistStep:
     prompt: Prompt
     options: Sequence[Option]
     validate: Callable[[list[str]], Sequence[str]]
+    when: Condition | None = None
 
 
-Step = TextStep | ChoiceStep | ChecklistStep
+Step = TextStep | ChoiceStep | ChecklistStep | FileStep
+# Steps with a Skip button when optional.
+Skippable = TextStep | FileStep
 
 # --- screens ----------------------------------------------------------------------------------
 
@@ -230,8 +264,8 @@ def question(
 
 
 def step_keyboard(step: Step, draft: BaseModel, t: Translator) -> InlineKeyboardMarkup | None:
-    """The step's buttons (None for a text step that cannot be skipped)."""
-    if isinstance(step, TextStep):
+    """The step's buttons (None for a text or file step that cannot be skipped)."""
+    if isinstance(step, TextStep | FileStep):
         if not step.optional:
             return None
         return keyboard([[button(t.plain("button.skip"), SkipCb(step=step.name))]])
@@ -271,8 +305,13 @@ def review_screen(review: Review, draft: BaseModel, t: Translator) -> Screen:
     return Screen(review.render(draft, t), markup)
 
 
-def field_picker(review: Review, t: Translator) -> Screen:
-    buttons = [button(t.plain(label), FieldCb(step=name)) for name, label in review.fields.items()]
+def field_picker(review: Review, t: Translator, asked: Collection[str]) -> Screen:
+    """The fields that can be changed, among the steps `asked` of this draft."""
+    buttons = [
+        button(t.plain(label), FieldCb(step=name))
+        for name, label in review.fields.items()
+        if name in asked
+    ]
     rows = in_rows(buttons, 2)
     rows.append([button(t.plain("button.back"), ReviewCb(action="back"))])
     return Screen(t(review.pick_prompt), keyboard(rows))
@@ -518,11 +557,8 @@ class _Engine(Generic[D]):
         return self.shared(context) if self.shared else {}
 
     def _handlers(self, step: Step) -> list[Handler]:
-        if isinstance(step, TextStep):
-            handlers: list[Handler] = [
-                MessageHandler(ANSWER_TEXT, _bound(self.on_text, step)),
-                MessageHandler(ANSWER_OTHER, _bound(self.on_not_text, step)),
-            ]
+        if isinstance(step, TextStep | FileStep):
+            handlers = self._message_handlers(step)
             if step.optional:
                 handlers.append(_buttons([SkipCb(step=step.name)], _bound(self.on_skip, step)))
             return handlers
@@ -538,6 +574,18 @@ class _Engine(Generic[D]):
         handlers.append(_buttons([DoneCb(step=step.name)], _bound(self.on_done, step)))
         return handlers
 
+    def _message_handlers(self, step: Skippable) -> list[Handler]:
+        """What answers the step, then what gets a hint of what would."""
+        if isinstance(step, TextStep):
+            return [
+                MessageHandler(ANSWER_TEXT, _bound(self.on_text, step)),
+                MessageHandler(ANSWER_OTHER, _bound(self.on_not_text, step)),
+            ]
+        return [
+            MessageHandler(ANSWER_FILE, _bound(self.on_file, step)),
+            MessageHandler(ANSWER_OTHER, _bound(self.on_not_file, step)),
+        ]
+
     async def on_text(self, step: TextStep, update: Update, context: CallboardContext) -> object:
         message = update.message
         assert message is not None and message.text is not None
@@ -546,6 +594,8 @@ class _Engine(Generic[D]):
             return END
         try:
             value = step.parse(message.text, context)
+            if step.check is not None:
+                await step.check(value, session.draft, context)
         except Invalid as exc:
             # An optional step's error carries its Skip button, so the way out is in view.
             markup = step_keyboard(step, session.draft, context.t)
@@ -553,18 +603,40 @@ class _Engine(Generic[D]):
             sent = await message.reply_text(context.t(exc.key, **values), reply_markup=markup)
             self._remember(context, session, sent, markup)
             return None
-        return await self.advance(update, context, self._with(session, step.field, value), step)
+        return await self.answer(update, context, session, step, value)
 
     async def on_not_text(
         self, step: TextStep, update: Update, context: CallboardContext
     ) -> object:
         """A photo or a sticker where text is expected: say so and stay on the step."""
+        return await self._hint(step, update, context, "wizard.text_expected")
+
+    async def on_file(self, step: FileStep, update: Update, context: CallboardContext) -> object:
+        message = update.message
+        assert message is not None
+        session = await self._session_for_message(update, context)
+        if session is None:
+            return END
+        proof = _proof(message)
+        return await self.answer(update, context, session, step, proof)
+
+    async def on_not_file(
+        self, step: FileStep, update: Update, context: CallboardContext
+    ) -> object:
+        """Text, a sticker or a video where a file is expected: say which files are, and stay
+        on the step."""
+        return await self._hint(step, update, context, "wizard.file_expected")
+
+    async def _hint(
+        self, step: Skippable, update: Update, context: CallboardContext, key: str
+    ) -> object:
+        """Say what the step expects; the hint carries the Skip button of an optional step."""
         session = await self._session_for_message(update, context)
         if session is None:
             return END
         markup = step_keyboard(step, session.draft, context.t)
         sent = await context.bot.send_message(
-            chat_id_of(update), context.t("wizard.text_expected"), reply_markup=markup
+            chat_id_of(update), context.t(key), reply_markup=markup
         )
         self._remember(context, session, sent, markup)
         return None
@@ -579,12 +651,12 @@ class _Engine(Generic[D]):
         await self.ask(chat_id_of(update), context, session, step, hint)
         return None
 
-    async def on_skip(self, step: TextStep, update: Update, context: CallboardContext) -> object:
+    async def on_skip(self, step: Skippable, update: Update, context: CallboardContext) -> object:
         session = await self._tapped_once(update, context)
         if session is None:
             return None
         default = self.draft_model.model_fields[step.field].get_default(call_default_factory=True)
-        return await self.advance(update, context, self._with(session, step.field, default), step)
+        return await self.answer(update, context, session, step, default)
 
     async def on_choice(
         self, step: ChoiceStep, update: Update, context: CallboardContext
@@ -593,8 +665,7 @@ class _Engine(Generic[D]):
         session = await self._tapped_once(update, context)
         if session is None:
             return None
-        updated = self._with(session, step.field, option.value)
-        return await self.advance(update, context, updated, step)
+        return await self.answer(update, context, session, step, option.value)
 
     async def on_write_in(
         self, step: ChoiceStep, update: Update, context: CallboardContext
@@ -638,7 +709,7 @@ class _Engine(Generic[D]):
             return None
         if not await close_keyboard(update):
             return None
-        return await self.advance(update, context, self._with(session, step.field, selection), step)
+        return await self.answer(update, context, session, step, selection)
 
     async def cancel(self, update: Update, context: CallboardContext) -> object:
         """End the wizard; while a field is being changed from the review, only that change
@@ -665,7 +736,8 @@ class _Engine(Generic[D]):
             return await self.conclude(update, context, session)
         if tapped.action == "back":
             return await self.show_review(chat_id_of(update), context, session)
-        screen = field_picker(self.review, context.t)
+        asked = [step.name for step in self.path(session.draft)]
+        screen = field_picker(self.review, context.t, asked)
         sent = await context.bot.send_message(
             chat_id_of(update), screen.text, reply_markup=screen.markup
         )
@@ -680,6 +752,9 @@ class _Engine(Generic[D]):
         if session is None or tapped is None:
             return None
         step = self.by_name[tapped.step]
+        if step.name not in {asked.name for asked in self.path(session.draft)}:
+            # A field this draft does not have (a forged tap): the review stays as it was.
+            return await self.show_review(chat_id_of(update), context, session)
         await self.ask(chat_id_of(update), context, replace(session, back_to_review=True), step)
         return step.name
 
@@ -692,14 +767,30 @@ class _Engine(Generic[D]):
 
     # --- moving on ---
 
+    async def answer(
+        self,
+        update: Update,
+        context: CallboardContext,
+        session: _Session[D],
+        step: Step,
+        value: object,
+    ) -> object:
+        """Store the step's answer and move on. A field changed from the review goes back
+        to it, unless the answer changed which steps the draft goes through: then the
+        wizard asks again from there, so that no step the draft now needs is left out."""
+        answered = replace(self._with(session, step.field, value), back_to_review=False)
+        if session.back_to_review and self._same_path(session.draft, answered.draft):
+            return await self.show_review(chat_id_of(update), context, answered)
+        return await self.advance(update, context, answered, step)
+
+    def _same_path(self, before: D, after: D) -> bool:
+        return [s.name for s in self.path(before)] == [s.name for s in self.path(after)]
+
     async def advance(
         self, update: Update, context: CallboardContext, session: _Session[D], step: Step
     ) -> object:
         """The step's answer is in the draft: ask the next step, or review, or finish."""
         chat_id = chat_id_of(update)
-        if session.back_to_review:
-            reviewed = replace(session, back_to_review=False)
-            return await self.show_review(chat_id, context, reviewed)
         following = None if session.single_step else self._after(step, session.draft)
         if following is not None:
             await self.ask(chat_id, context, session, following)
@@ -809,6 +900,8 @@ class _Engine(Generic[D]):
 def _path(steps: Sequence[Step], draft: BaseModel) -> list[Step]:
     path: list[Step] = []
     for step in steps:
+        if step.when is not None and not step.when(draft):
+            continue
         path.append(step)
         if isinstance(step, ChoiceStep):
             answer = getattr(draft, step.field)
@@ -834,6 +927,19 @@ def _buttons(shown: Sequence[CallbackData], callback: Callback) -> Handler:
     """A handler for exactly these buttons: only the buttons a step shows are acted on."""
     packed = frozenset(data.pack() for data in shown)
     return CallbackQueryHandler(callback, pattern=lambda tapped: tapped in packed)
+
+
+def _proof(message: Message) -> Proof:
+    """The file a message carries (`ANSWER_FILE` let only those through); of a photo, its
+    largest size."""
+    if message.photo:
+        return Proof(kind=ProofKind.PHOTO, file_id=message.photo[-1].file_id)
+    kind, media = next(
+        (kind, media)
+        for kind in (ProofKind.DOCUMENT, ProofKind.VOICE, ProofKind.AUDIO)
+        if (media := getattr(message, kind.value)) is not None
+    )
+    return Proof(kind=kind, file_id=media.file_id)
 
 
 def _data_of(options: Sequence[Option]) -> list[CallbackData]:

@@ -199,7 +199,11 @@ async def _show_mine(update: Update, context: CallboardContext, page: int) -> No
     found = await context.repos.assignments.for_prospector(
         context.user_account.id, OPEN_STATUSES, offset=page * size, limit=size + 1
     )
-    screen = screens.my_missions(context.t, found[:size], page, len(found) > size)
+    counted = [
+        (assignment, mission, await context.repos.results.counts_for_assignment(assignment.id))
+        for assignment, mission in found[:size]
+    ]
+    screen = screens.my_missions(context.t, counted, page, len(found) > size)
     await show_screen(update, context, *screen)
 
 

@@ -15,6 +15,7 @@ from bot.kit.callbacks import (
     DetailsCb,
     MyMissionsCb,
     ProposeRateCb,
+    SubmitResultCb,
     ThreadOpenCb,
 )
 from bot.kit.i18n import Html, Translator
@@ -33,6 +34,7 @@ from storage.models import (
     Mission,
     MissionStatus,
     PayModel,
+    ResultCounts,
     Target,
 )
 
@@ -155,8 +157,8 @@ def details(
     back_to_page: int | None,
 ) -> Screen:
     """A mission's details with only what the prospector can do on it: take it (or talk
-    about it) while it is open, or — once on it — open its thread and leave. A prospector
-    whose application was declined is told so."""
+    about it) while it is open, or — once on it — submit results (while active), open its
+    thread and leave. A prospector whose application was declined is told so."""
     text = mission_details(t, mission, company_name)
     if assignment is not None and assignment.status is AssignmentStatus.DECLINED:
         text = Html(f"{text}\n\n{t('accept.declined_before')}")
@@ -174,6 +176,9 @@ def details_keyboard(
     rows: list[list[InlineKeyboardButton]] = []
     taken = status in (AssignmentStatus.ACTIVE, AssignmentStatus.APPLIED)
     if taken and assignment is not None:
+        if status is AssignmentStatus.ACTIVE:
+            submit = SubmitResultCb(assignment_id=assignment.id)
+            rows.append([button(t.plain("button.submit"), submit)])
         if thread_id is not None:
             rows.append([button(t.plain("button.open_thread"), ThreadOpenCb(thread_id=thread_id))])
         rows.append(
@@ -203,21 +208,17 @@ def can_take(status: AssignmentStatus | None) -> bool:
 
 
 def my_missions(
-    t: Translator, mine: Sequence[tuple[Assignment, Mission]], page: int, has_next: bool
+    t: Translator,
+    mine: Sequence[tuple[Assignment, Mission, ResultCounts]],
+    page: int,
+    has_next: bool,
 ) -> Screen:
+    """Each mission with the prospector's results on it; an active one can take a result."""
     if not mine and page == 0:
         return t("mine.none"), None
     lines, rows = [], []
-    for assignment, mission in mine:
-        lines.append(
-            t(
-                "mine.row",
-                mission_id=mission.id,
-                title=mission.title,
-                status=t.plain(ASSIGNMENT_STATUS[assignment.status]),
-                rate=t.money(assignment.agreed_rate_cents or mission.rate_cents),
-            )
-        )
+    for assignment, mission, counts in mine:
+        lines.append(my_mission_row(t, assignment, mission, counts))
         rows.append(
             [
                 button(
@@ -227,9 +228,35 @@ def my_missions(
                 button(t.plain("button.leave"), LeaveCb(assignment_id=assignment.id)),
             ]
         )
+        if assignment.status is AssignmentStatus.ACTIVE:
+            label = t.plain("button.submit_for", mission_id=mission.id)
+            rows.append([button(label, SubmitResultCb(assignment_id=assignment.id))])
     rows.append(pager(t, page, page + 2 if has_next else page + 1, lambda p: MyMissionsCb(page=p)))
     text = t("mine.list", page=page + 1, rows=Html("\n\n".join(lines)))
     return text, keyboard([row for row in rows if row])
+
+
+def my_mission_row(
+    t: Translator, assignment: Assignment, mission: Mission, counts: ResultCounts
+) -> Html:
+    """A mission of /mymissions; an active one with its results pending, validated and
+    rejected."""
+    row = t(
+        "mine.row",
+        mission_id=mission.id,
+        title=mission.title,
+        status=t.plain(ASSIGNMENT_STATUS[assignment.status]),
+        rate=t.money(assignment.agreed_rate_cents or mission.rate_cents),
+    )
+    if assignment.status is not AssignmentStatus.ACTIVE:
+        return row
+    results = t(
+        "mine.results",
+        pending=counts.pending,
+        validated=counts.validated,
+        rejected=counts.rejected,
+    )
+    return Html(f"{row}\n{results}")
 
 
 def leave_confirm(t: Translator, mission: Mission, assignment: Assignment) -> Screen:

@@ -28,13 +28,14 @@ from bot.kit.context import SERVICES_KEY, CallboardApp, CallboardContext, Servic
 from bot.kit.errors import on_error
 from bot.kit.feature import Feature, Stage, navigator_of
 from bot.kit.i18n import Catalogs
-from bot.kit.notifier import OutboxNotifier, Renderers
+from bot.kit.notifier import OutboxNotifier, Renderer, Renderers
 from bot.kit.outbox import OutboxDispatcher, OutboxOptions
 from bot.kit.persistence import SqlitePersistence
 from bot.kit.processor import PerUserUpdateProcessor
 from bot.kit.wizard import Wizard, one_wizard_at_a_time
 from bot.settings import Settings
 from handlers import browse, common, missions, onboarding, results, threads
+from services.notices import Notice
 from services.ports import Deps, Rules
 from storage.clock import Clock, SystemClock
 from storage.database import Database
@@ -56,9 +57,12 @@ def all_commands() -> list[Command]:
 
 def notice_renderers() -> Renderers:
     """Every feature's renderers of the notices the rules send."""
-    renderers: Renderers = {}
+    renderers: dict[type[Notice], Renderer] = {}
     for feature in FEATURES:
-        renderers = {**renderers, **feature.notices}
+        for kind, render in feature.notices.items():
+            if kind in renderers:
+                raise ValueError(f"two features render {kind.__name__}")
+            renderers[kind] = render
     return renderers
 
 

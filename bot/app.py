@@ -34,7 +34,7 @@ from bot.kit.persistence import SqlitePersistence
 from bot.kit.processor import PerUserUpdateProcessor
 from bot.kit.wizard import Wizard, one_wizard_at_a_time
 from bot.settings import Settings
-from handlers import browse, common, missions, onboarding, results, threads
+from handlers import admin, browse, common, missions, onboarding, results, review, threads
 from services.notices import Notice
 from services.ports import Deps, Rules
 from storage.clock import Clock, SystemClock
@@ -44,9 +44,11 @@ from storage.repositories import Repositories
 FEATURES: tuple[Feature, ...] = (
     onboarding.FEATURE,
     missions.FEATURE,
+    review.FEATURE,
     browse.FEATURE,
     results.FEATURE,
     threads.FEATURE,
+    admin.FEATURE,
     common.FEATURE,
 )
 

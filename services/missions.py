@@ -133,7 +133,7 @@ async def edit(deps: Deps, company_id: int, mission_id: int, field: str, value: 
         if (
             mission is None
             or mission.company_id != company_id
-            or mission.status is MissionStatus.CLOSED
+            or mission.status in (MissionStatus.CLOSED, MissionStatus.COMPLETED)
             or field not in EDITABLE
         ):
             return Edited(EditOutcome.NOT_ALLOWED, mission)

@@ -6,44 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-
-import bot.app
-from bot.kit.i18n import Translator
-from bot.kit.notifier import Outbound, Renderers, text_message
-from services import assignments, notices
+from services import assignments
 from services.assignments import TakeOutcome
 from storage.models import Mission
 from tests.harness import BotHarness, FakeUser
 from tests.helpers import onboard_company, onboard_prospector, post_mission, rows
 
-# Rendered by the company's and admins' side of results.
-OTHER_SIDE: tuple[type[notices.Notice], ...] = (
-    notices.ResultSubmitted,
-    notices.MissionCompleted,
-    notices.DisputeOpened,
-    notices.DisputeDecided,
-)
-
 WORDS = {
     "en": {"skip": "Skip", "send": "Send", "edit": "Edit a field", "cancel": "Cancel"},
     "fr": {"skip": "Passer", "send": "Envoyer", "edit": "Modifier un champ", "cancel": "Annuler"},
 }
-
-
-def stand_in(notice: notices.MissionRef, _t: Translator) -> Outbound:
-    return text_message(f"[{type(notice).__name__}] mission #{notice.mission_id}")
-
-
-def stand_in_renderers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where no feature renders one of `OTHER_SIDE`, a plain stand-in does, so that the
-    rules sending it run; a feature's own renderer always wins."""
-    real = bot.app.notice_renderers
-
-    def with_stand_ins() -> Renderers:
-        return {**dict.fromkeys(OTHER_SIDE, stand_in), **real()}
-
-    monkeypatch.setattr(bot.app, "notice_renderers", with_stand_ins)
 
 
 @dataclass

@@ -1,148 +1,250 @@
-"""Disputing a rejection, the prospector's side: the rejection notice with its reason, its
-deadline and *Dispute*; the explanation; a dispute opened once, only within the window, only
-by the prospector who submitted the result.
+"""Disputes, through the real application and the fake Telegram: a rejected result disputed
+by its prospector reaches the admins, who decide it from /disputes or from the notice,
+with a note both sides read under the admin's name; decided once, even by two admins at
+the same moment; and nobody else may see or decide them.
 
-The bot runs on a ManualClock set to 2026-03-10 10:00 in Paris; the company's review is
-played by calling the rules directly."""
+The bot runs on a ManualClock set to 2026-03-10 10:00 in Paris."""
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-from handlers.results.screens import DisputeCb
+from handlers.admin.screens import DecideCb, DisputesNextCb
 from services import results
+from services.results import DisputeOutcome
 from storage.clock import ManualClock
-from tests.harness import BotHarness, FakeUser
-from tests.helpers import STALE, answer_stays, onboard_prospector, rows, spaced
-from tests.results_helpers import World, active_on, stand_in_renderers, submit, world
+from tests.fake_telegram import FakeTelegram
+from tests.harness import BotHarness, FakeUser, make_settings
+from tests.helpers import (
+    STALE,
+    answer_stays,
+    button_labels,
+    onboard_company,
+    onboard_prospector,
+    outbox_texts,
+    rows,
+    spaced,
+    tap_data,
+)
+from tests.results_support import (
+    ledger,
+    result_row,
+    submit,
+    tables,
+    working,
+)
 
 pytestmark = pytest.mark.frozen_clock
 
-REASON = "Wrong person: the contact left the company"
-EXPLANATION = "She still works there: her new title is on the company's website."
+EXPLANATION = "The appointment is in their calendar, call them to check."
 
 
-@pytest.fixture(autouse=True)
-def _other_side(monkeypatch: pytest.MonkeyPatch) -> None:
-    stand_in_renderers(monkeypatch)
+@pytest.fixture
+async def two_admins(
+    fake: FakeTelegram, db_path: Path, clock: ManualClock
+) -> AsyncIterator[BotHarness]:
+    """The bot with two admins, 998 and 999, and without the minute tick."""
+    settings = make_settings(db_path, fake.token, admin_ids="998,999")
+    harness = BotHarness(settings, fake, clock=clock)
+    await harness.start()
+    assert harness.app is not None and harness.app.job_queue is not None
+    for job in harness.app.job_queue.jobs():
+        job.schedule_removal()
+    yield harness
+    await harness.stop()
 
 
-async def rejected(bot: BotHarness, language: str = "en") -> World:
-    """A result submitted by Jo, then rejected by Acme; the admin (999) has a chat."""
-    admin = bot.user("Admin", language="en", user_id=999)
-    await admin.send("/start")
-    w = await world(bot, language, pay="lead")
-    await submit(w.prospector, language)
+async def admin(harness: BotHarness, name: str, user_id: int) -> FakeUser:
+    """An admin, signed up as a company like anyone else."""
+    user = harness.user(name, user_id=user_id)
+    await user.send("/start")
+    await user.tap("Company")
+    await user.send(f"{name} Consulting")
+    await user.tap("Retail")
+    await user.tap("Skip")
+    return user
+
+
+async def disputed(harness: BotHarness) -> tuple[FakeUser, FakeUser, int, int]:
+    """Acme rejected Jo's result through the bot and Jo disputes it: (acme, jo, result id,
+    dispute id)."""
+    acme = await onboard_company(harness, "Acme")
+    jo = await onboard_prospector(harness, "Jo", notify=False)
+    _, taken = await working(harness, acme, [jo])
+    result_id = await submit(harness, jo, taken[jo.id], 1)
+    await acme.send("/review")
+    await acme.tap("Reject")
+    await acme.send("Nobody booked anything")
+    outcome = await results.dispute(harness.services.deps, jo.id, result_id, EXPLANATION)
+    assert outcome is DisputeOutcome.OPENED
+    await harness.settle()
+    [dispute] = await rows(harness, "SELECT id FROM disputes WHERE result_id = ?", [result_id])
+    return acme, jo, result_id, int(dispute["id"])
+
+
+def decided_texts(texts: list[str]) -> list[str]:
+    return [text for text in texts if text.startswith("⚖️ Admin")]
+
+
+async def test_an_admin_validates_a_disputed_result(bot: BotHarness) -> None:
+    ada = await admin(bot, "Ada", 999)
+    acme, jo, result_id, dispute_id = await disputed(bot)
+
+    opened = ada.messages[-1]
+    assert "New dispute on result #1" in str(opened.text)
+    for shown in ("Acme SAS", "P-0001", "Nobody booked anything", EXPLANATION):
+        assert shown in str(opened.text), shown
+    assert button_labels(ada) == ["✅ Validate", "✖️ Keep rejected"]
+
+    await ada.send("/disputes")
+    card = spaced(ada.texts[-2])
+    for shown in ("Dispute on result #1", "Company: Acme SAS · Prospector: P-0001",
+                  "Marie Curie", "+33600000001", "Submitted 3/10/26, 10:00 AM",
+                  "Rejected because: Nobody booked anything", EXPLANATION):  # fmt: skip
+        assert shown in card, shown
+    assert ada.last_text == "⚖️ 1 shown above · open disputes in all: 1."
+
+    await ada.tap("✅ Validate")
+    assert "Validating result #1." in ada.last_text and "5 to 300 characters" in ada.last_text
+    await answer_stays(ada, "ok", "5 to 300 characters long", "yours has 2")
+    assert await ledger(bot) == []
+    await ada.send("The call recording confirms the appointment.")
+    assert ada.last_text == (
+        "⚖️ Dispute decided, both sides are told.\n"
+        "✅ Validated by Ada: The call recording confirms the appointment."
+    )
+    row = await result_row(bot, result_id)
+    assert (row["status"], row["reviewed_by"]) == ("validated", "dispute")
+    [entry] = await ledger(bot)
+    assert (entry["result_id"], entry["gross_cents"]) == (result_id, 4000)
+    [dispute] = await rows(bot, "SELECT * FROM disputes")
+    assert (dispute["status"], dispute["decided_by"]) == ("validated", ada.id)
+
+    note = "Note: The call recording confirms the appointment."
+    [to_acme] = decided_texts(await outbox_texts(bot, acme.id))
+    assert to_acme.startswith("⚖️ Admin Ada decided the dispute on result #1")
+    assert "validated and owed to the prospector" in to_acme and to_acme.endswith(note)
+    [to_jo] = decided_texts(await outbox_texts(bot, jo.id))
+    assert to_jo.startswith("⚖️ Admin Ada decided your dispute on result #1")
+    assert "the result is validated" in to_jo and to_jo.endswith(note)
+    assert to_jo in jo.texts and to_acme in acme.texts
+
+    decided_card = next(m for m in ada.messages if str(m.text).startswith("⚖️ Dispute on"))
+    assert str(decided_card.text).endswith("✅ Validated by Ada: " + note.removeprefix("Note: "))
+    assert decided_card.buttons() == []
+
+    # The notice's buttons are still there: a tap says it is decided, and changes nothing.
+    settled = await tables(bot)
+    await tap_data(ada, DecideCb(dispute_id=dispute_id, verdict="keep").pack())
+    assert ada.alerts[-1] == "This dispute has already been decided."
+    await ada.send("/disputes")
+    assert ada.last_text == "⚖️ No open dispute."
+    assert await tables(bot) == settled
+
+
+async def test_an_admin_keeps_a_rejection(bot: BotHarness) -> None:
+    ada = await admin(bot, "Ada", 999)
+    acme, jo, result_id, _ = await disputed(bot)
+    await ada.tap("Keep rejected")
+    assert "Keeping result #1 rejected." in ada.last_text
+    await ada.send("No trace of the appointment.")
+    assert ada.last_text.endswith("✖️ Kept rejected by Ada: No trace of the appointment.")
+    assert (await result_row(bot, result_id))["status"] == "rejected"
+    assert await ledger(bot) == []
+    [to_acme] = decided_texts(await outbox_texts(bot, acme.id))
+    assert "your rejection stands" in to_acme
+    [to_jo] = decided_texts(await outbox_texts(bot, jo.id))
+    assert "the rejection stands" in to_jo and to_jo.endswith("No trace of the appointment.")
+
+
+async def test_cancelling_a_decision_leaves_the_dispute_open(bot: BotHarness) -> None:
+    ada = await admin(bot, "Ada", 999)
+    await disputed(bot)
+    await ada.tap("✅ Validate")
+    await ada.send("/cancel")
+    assert "the dispute is still open" in ada.last_text
+    assert [row["status"] for row in await rows(bot, "SELECT status FROM disputes")] == ["open"]
+
+
+async def test_two_admins_deciding_at_once_decide_once(two_admins: BotHarness) -> None:
+    bot = two_admins
+    ada, max_ = await admin(bot, "Ada", 999), await admin(bot, "Max", 998)
+    acme, jo, result_id, _ = await disputed(bot)
+    await ada.tap("✅ Validate")
+    await max_.tap("Keep rejected")
+    bot.fake.user_sends_text(ada.id, "Validated after listening to the call.")
+    bot.fake.user_sends_text(max_.id, "Kept: the contact denies any appointment.")
+    await bot.deliver()
+
+    [dispute] = await rows(bot, "SELECT * FROM disputes")
+    winner, loser = (ada, max_) if dispute["decided_by"] == ada.id else (max_, ada)
+    assert winner.last_text.startswith("⚖️ Dispute decided, both sides are told.")
+    assert loser.last_text.startswith("⚖️ Another admin decided this dispute first")
+    assert f"by {winner.first_name}:" in loser.last_text
+    validated = dispute["status"] == "validated"
+    assert (await result_row(bot, result_id))["status"] == (
+        "validated" if validated else "rejected"
+    )
+    assert len(await ledger(bot)) == (1 if validated else 0)
+    for side in (acme, jo):
+        [told] = decided_texts(await outbox_texts(bot, side.id))
+        assert f"Admin {winner.first_name}" in told
+
+
+async def test_disputes_are_paged_oldest_first(bot: BotHarness) -> None:
+    ada = await admin(bot, "Ada", 999)
+    acme = await onboard_company(bot, "Acme")
+    jo = await onboard_prospector(bot, "Jo", notify=False)
+    _, taken = await working(bot, acme, [jo])
     deps = bot.services.deps
-    assert await results.reject(deps, w.company.id, 1, REASON) is results.ReviewOutcome.REJECTED
+    for number in range(1, 8):
+        result_id = await submit(bot, jo, taken[jo.id], number)
+        await results.reject(deps, acme.id, result_id, f"Reason number {number}")
+        await results.dispute(deps, jo.id, result_id, EXPLANATION)
     await bot.settle()
-    return w
+    await ada.send("/disputes")
+    cards = [text for text in ada.texts if text.startswith("⚖️ Dispute on")]
+    assert [card.split(" · ")[0] for card in cards] == [
+        f"⚖️ Dispute on result #{n}" for n in range(1, 6)
+    ]
+    assert ada.last_text == "⚖️ 5 shown above · open disputes in all: 7."
+    await ada.tap("Next ›")
+    cards = [text for text in ada.texts if text.startswith("⚖️ Dispute on")]
+    assert [card.split(" · ")[0] for card in cards[5:]] == [
+        "⚖️ Dispute on result #6",
+        "⚖️ Dispute on result #7",
+    ]
+    assert ada.last_text == "⚖️ 2 shown above · open disputes in all: 7."
+    assert button_labels(ada) == []
 
 
-async def disputes(bot: BotHarness) -> list[dict[str, object]]:
-    return await rows(bot, "SELECT result_id, explanation, status FROM disputes ORDER BY id")
-
-
-async def test_a_rejection_is_disputed_with_an_explanation(bot: BotHarness) -> None:
-    w = await rejected(bot)
-    jo = w.prospector
-    # Rejected at 10:00 in Paris on 10 March: disputable for 72 hours.
-    assert spaced(jo.last_text) == (
-        "✖️ Result #1 on mission #1 “Book meetings with SaaS vendors” was rejected.\n"
-        f"Reason: {REASON}\nYou can dispute it until 3/13/26, 10:00 AM."
-    )
-    await jo.tap("Dispute")
-    assert (
-        "Dispute of result #1" in jo.last_text and f"The company's reason: {REASON}" in jo.last_text
-    )
-    assert "Explain why the result should be validated" in jo.last_text
-    await answer_stays(jo, "It's fine", "10 to 1000 characters", "yours has 9")
-    await answer_stays(jo, "x" * 1001, "yours has 1001")
-    assert await disputes(bot) == []
-    await jo.send(EXPLANATION)
-    assert (
-        jo.last_text == "⚖️ Dispute of result #1 sent. An admin will decide, and you will be told."
-    )
-    assert await disputes(bot) == [{"result_id": 1, "explanation": EXPLANATION, "status": "open"}]
-    admin_rows = await rows(bot, "SELECT id FROM outbox WHERE chat_id = 999")
-    assert len(admin_rows) == 1, "the admins are told"
-
-    await jo.tap("Dispute")
-    assert jo.alerts[-1] == "This result is already disputed."
-    assert len(await disputes(bot)) == 1
-
-
-async def test_the_rejection_and_the_dispute_in_french(bot: BotHarness) -> None:
-    w = await rejected(bot, "fr")
-    jo = w.prospector
-    assert "Le résultat #1 de la mission #1" in jo.last_text
-    assert "Vous pouvez le contester jusqu'au 13/03/2026 10:00." in jo.last_text
-    await jo.tap("Contester")
-    assert "Motif de l'entreprise" in jo.last_text
-    await answer_stays(jo, "Non.", "10 à 1000 caractères", "la vôtre en a 4")
-    await jo.send("Elle travaille toujours là-bas, voyez son profil.")
-    assert jo.last_text.startswith("⚖️ Contestation du résultat #1 envoyée.")
-    assert len(await disputes(bot)) == 1
-
-
-async def test_no_dispute_once_the_window_is_over(bot: BotHarness, clock: ManualClock) -> None:
-    w = await rejected(bot)
-    jo = w.prospector
-    clock.advance(timedelta(hours=bot.settings.dispute_window_hours, seconds=1))
-    await jo.tap("Dispute")
-    assert jo.alerts[-1] == "⌛ The time to dispute this result is over."
-    assert "Explain why" not in jo.last_text
-    assert await disputes(bot) == []
-
-
-async def test_a_window_closing_while_typing_refuses_the_dispute(
-    bot: BotHarness, clock: ManualClock
-) -> None:
-    w = await rejected(bot)
-    jo = w.prospector
-    clock.advance(timedelta(hours=71, minutes=59))
-    await jo.tap("Dispute")
-    assert "Explain why" in jo.last_text
-    clock.advance(timedelta(minutes=2))
-    await jo.send(EXPLANATION)
-    assert jo.last_text == "⌛ The time to dispute this result is over."
-    assert await disputes(bot) == []
-
-
-async def test_cancel_drops_the_dispute(bot: BotHarness) -> None:
-    w = await rejected(bot)
-    jo = w.prospector
-    await jo.tap("Dispute")
-    await jo.send("/cancel")
-    assert jo.last_text == "Dispute dropped, nothing was sent."
-    await jo.tap("Dispute")
-    await jo.send(EXPLANATION)
-    assert len(await disputes(bot)) == 1
-
-
-async def test_forged_dispute_buttons_change_nothing(
-    bot: BotHarness, caplog: pytest.LogCaptureFixture
-) -> None:
-    w = await rejected(bot)
-    ann: FakeUser = await onboard_prospector(bot, "Ann", notify=False)
-    await active_on(bot, ann, w.mission)
-    await submit(ann, phone="06 98 76 54 32")
-    huge = "9" * 20
-    for user, data in (
-        (ann, DisputeCb(result_id=1).pack()),
-        (w.company, DisputeCb(result_id=1).pack()),
-        # Ann's own result is pending: there is nothing to dispute.
-        (ann, DisputeCb(result_id=2).pack()),
-        (ann, DisputeCb(result_id=404).pack()),
-        (ann, "rdp:v1:abc"),
-        (ann, f"rdp:v1:{huge}"),
-    ):
-        before = len(user.texts)
-        await user.tap_forged(data)
-        assert user.alerts[-1] == STALE, data
-        assert user.received_since(before) == []
-    assert await disputes(bot) == []
-    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+async def test_only_admins_have_disputes(bot: BotHarness) -> None:
+    ada = await admin(bot, "Ada", 999)
+    acme, jo, _, dispute_id = await disputed(bot)
+    assert "disputes" in [
+        c["command"] for c in bot.fake.commands({"type": "chat", "chat_id": ada.id})
+    ]
+    assert "disputes" not in [
+        c["command"] for c in bot.fake.commands({"type": "chat", "chat_id": acme.id})
+    ]
+    before = await tables(bot)
+    for user in (acme, jo):
+        await user.send("/nosuchcommand")
+        unknown = user.last_text
+        await user.send("/disputes")
+        assert user.last_text == unknown
+        for data in (
+            DecideCb(dispute_id=dispute_id, verdict="validate").pack(),
+            DecideCb(dispute_id=dispute_id, verdict="keep").pack(),
+            DisputesNextCb(after=0).pack(),
+        ):
+            await user.tap_forged(data)
+            assert user.alerts[-1] == STALE, data
+        await user.send("Approve it anyway, thanks.")
+    assert await tables(bot) == before
+    await ada.tap_forged(DecideCb(dispute_id=dispute_id + 1, verdict="keep").pack())
+    assert ada.alerts[-1] == STALE
+    assert await tables(bot) == before

@@ -27,14 +27,9 @@ from tests.helpers import (
     running_bot,
     spaced,
 )
-from tests.results_helpers import active_on, stand_in_renderers, submit, world
+from tests.results_helpers import active_on, submit, world
 
 pytestmark = pytest.mark.frozen_clock
-
-
-@pytest.fixture(autouse=True)
-def _other_side(monkeypatch: pytest.MonkeyPatch) -> None:
-    stand_in_renderers(monkeypatch)
 
 
 @pytest.fixture

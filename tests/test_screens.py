@@ -34,6 +34,7 @@ from storage.models import (
     OfferStatus,
     PayModel,
     ProspectorProfile,
+    ResultCounts,
     Target,
     Thread,
     ThreadMessage,
@@ -100,7 +101,7 @@ def data(markup: InlineKeyboardMarkup | None) -> list[str]:
     ],
 )
 def test_the_card_of_an_open_mission_offers_its_actions(language: str, expected: list[str]) -> None:
-    text, markup = missions.card(tr(language), mission(), applicants=2)
+    text, markup = missions.card(tr(language), mission(), 2, ResultCounts())
     assert "Call &lt;SaaS&gt; &amp; co" in text, "user text is escaped"
     assert all(label in labels(markup) for label in expected)
     assert MissionCardCb(mission_id=12).pack() not in data(markup)
@@ -108,7 +109,7 @@ def test_the_card_of_an_open_mission_offers_its_actions(language: str, expected:
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_a_closed_mission_card_offers_no_change(language: str) -> None:
-    _, markup = missions.card(tr(language), mission(status=MissionStatus.CLOSED), 0)
+    _, markup = missions.card(tr(language), mission(status=MissionStatus.CLOSED), 0, ResultCounts())
     t = tr(language)
     assert t.plain("button.pause") not in labels(markup)
     assert t.plain("button.edit") not in labels(markup)

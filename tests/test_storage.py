@@ -222,6 +222,79 @@ async def test_failing_migration_keeps_the_previous_version(
     assert user_version(db_path) == current
 
 
+async def test_a_version_4_database_migrates_keeping_every_row_and_reference(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Missions are rebuilt (to allow the completed status) while assignments, threads,
+    offers, messages and the outbox refer to them: every row stays, every reference holds."""
+    scripts = migration_scripts()
+    monkeypatch.setattr(storage.migrations, "migration_scripts", lambda: scripts[:4])
+    database = Database(db_path)
+    await database.open()
+    await database.close()
+    monkeypatch.undo()
+    assert user_version(db_path) == 4
+    with contextlib.closing(sqlite3.connect(db_path)) as connection, connection:
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.executescript(VERSION_4_ROWS)
+    kept = {table: inspect(db_path, f"SELECT * FROM {table} ORDER BY 1") for table in REFERRING}
+
+    database = Database(db_path)
+    await database.open()
+    try:
+        assert await database.read.fetch_value("PRAGMA user_version") == len(scripts)
+        assert await database.read.fetch_all("PRAGMA foreign_key_check") == []
+        for table, before in kept.items():
+            after = await database.read.fetch_all(f"SELECT * FROM {table} ORDER BY 1")
+            assert [tuple(row) for row in after] == before, table
+        # What the rebuild was for: a mission can now be completed.
+        async with database.transaction() as tx:
+            await tx.execute("UPDATE missions SET status = 'completed' WHERE id = 2")
+    finally:
+        await database.close()
+    indexes = inspect(db_path, "SELECT name FROM sqlite_master WHERE tbl_name = 'missions'")
+    assert {"missions_browse", "missions_company", "missions_deadline"} <= {i for (i,) in indexes}
+    for table in ("assignments", "threads", "results", "ledger_entries"):
+        targets = {row[2] for row in inspect(db_path, f"PRAGMA foreign_key_list({table})")}
+        assert "missions" in targets, table
+
+
+REFERRING = ("users", "missions", "assignments", "threads", "offers", "thread_messages", "outbox")
+_AT = "'2026-01-01T00:00:00.000000Z'"
+VERSION_4_ROWS = f"""
+    INSERT INTO users (id, role, language, first_name, created_at, last_seen_at) VALUES
+        (1, 'company', 'fr', 'Ann', {_AT}, {_AT}), (2, 'prospector', 'en', 'Jo', {_AT}, {_AT});
+    INSERT INTO company_profiles (user_id, name, sector, created_at, updated_at)
+        VALUES (1, 'Acme', 'retail', {_AT}, {_AT});
+    INSERT INTO prospector_profiles (user_id, number, display_name, languages, specialties,
+        experience_years, created_at, updated_at)
+        VALUES (2, 1, 'Jo', '["fr"]', '["b2b"]', 3, {_AT}, {_AT});
+    INSERT INTO missions (id, company_id, title, brief, pay_model, rate_cents, slots,
+        result_cap, deadline, target, approval, status, active_count, created_at,
+        published_at, closed_at, closed_reason) VALUES
+        (1, 1, 'Open one', 'Brief of the open one', 'appointment', 4000, 3, NULL,
+         '2026-06-30', 'b2b', 'auto', 'open', 1, {_AT}, {_AT}, NULL, NULL),
+        (2, 1, 'Paused one', 'Brief of the paused one', 'lead', 1250, 2, 10, NULL,
+         'b2c', 'manual', 'paused', 0, {_AT}, {_AT}, NULL, NULL),
+        (3, 1, 'Closed one', 'Brief of the closed one', 'sale', 9900, 1, NULL, NULL,
+         'b2b', 'auto', 'closed', 0, {_AT}, {_AT}, {_AT}, 'deadline');
+    INSERT INTO assignments (id, mission_id, prospector_id, status, agreed_rate_cents,
+        created_at, updated_at, activated_at) VALUES
+        (1, 1, 2, 'active', 4000, {_AT}, {_AT}, {_AT}),
+        (2, 2, 2, 'applied', 1250, {_AT}, {_AT}, NULL),
+        (3, 3, 2, 'ended', 9900, {_AT}, {_AT}, {_AT});
+    INSERT INTO threads (id, mission_id, prospector_id, company_id, created_at,
+        last_message_at) VALUES (1, 1, 2, 1, {_AT}, {_AT}), (2, 3, 2, 1, {_AT}, {_AT});
+    INSERT INTO offers (id, thread_id, author_id, amount_cents, status, created_at)
+        VALUES (1, 1, 2, 4500, 'declined', {_AT});
+    INSERT INTO thread_messages (id, thread_id, sender_id, kind, body, offer_id, created_at)
+        VALUES (1, 1, 2, 'text', 'Hello', NULL, {_AT}), (2, 1, 2, 'offer', '', 1, {_AT});
+    INSERT INTO outbox (id, chat_id, priority, method, params, status, not_before, created_at,
+        thread_id) VALUES (1, 1, 0, 'send_message', '{{"text": "Hello"}}', 'sent', {_AT},
+        {_AT}, 1);
+"""
+
+
 # ----------------------------------------------------------------------------- transactions
 
 

@@ -32,7 +32,6 @@ from tests.results_helpers import (
     active_on,
     fill_in,
     results_of,
-    stand_in_renderers,
     submit,
     told,
     world,
@@ -42,11 +41,6 @@ pytestmark = pytest.mark.frozen_clock
 
 # What a message outside any wizard gets.
 NO_WIZARD = "To write to a company or a prospector"
-
-
-@pytest.fixture(autouse=True)
-def _other_side(monkeypatch: pytest.MonkeyPatch) -> None:
-    stand_in_renderers(monkeypatch)
 
 
 # --- end to end -----------------------------------------------------------------------------

@@ -122,6 +122,14 @@ class DeclineCb(CallbackData):
     assignment_id: int
 
 
+class ReviewCb(CallbackData):
+    """A company's results waiting for review, oldest first; one mission's when
+    `mission_id` is set (from the mission's card, or a new result's notice)."""
+
+    prefix = "rvw"
+    mission_id: int = 0
+
+
 class BrowsePageCb(CallbackData):
     """A prospector's /browse list, at `page`, with the filters kept in their session."""
 

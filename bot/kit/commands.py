@@ -20,6 +20,7 @@ ALWAYS: frozenset[Audience] = frozenset({"newcomer", "everyone"})
 MEMBERS: frozenset[Audience] = frozenset({"everyone"})
 COMPANIES: frozenset[Audience] = frozenset({"company"})
 PROSPECTORS: frozenset[Audience] = frozenset({"prospector"})
+ADMINS: frozenset[Audience] = frozenset({"admin"})
 
 
 @dataclass(frozen=True)

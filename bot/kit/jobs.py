@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 
 from bot.kit.context import CallboardApp, CallboardContext
-from services import missions
+from services import missions, results
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -25,6 +25,15 @@ async def close_missions_past_deadline(context: CallboardContext) -> int:
     return closed
 
 
+async def validate_overdue_results(context: CallboardContext) -> int:
+    """Validate every result its company did not review within REVIEW_WINDOW_HOURS; both
+    sides are told."""
+    validated = await results.validate_overdue(context.deps)
+    if validated:
+        _LOGGER.info("validated %d result(s) left unreviewed past their window", validated)
+    return validated
+
+
 async def forget_old_updates(context: CallboardContext) -> None:
     """Telegram redelivers an update within a day at most; older ids need not be kept."""
     async with context.db.transaction() as tx:
@@ -33,6 +42,7 @@ async def forget_old_updates(context: CallboardContext) -> None:
 
 async def minute_tick(context: CallboardContext) -> None:
     await close_missions_past_deadline(context)
+    await validate_overdue_results(context)
     await forget_old_updates(context)
 
 

@@ -85,3 +85,19 @@ async def show_screen(
                 raise
         return
     await context.bot.send_message(chat_id_of(update), text, reply_markup=markup)
+
+
+async def replace_text(
+    context: CallboardContext, chat_id: int, message_id: int, text: str, *, caption: bool
+) -> None:
+    """Put `text` in place of a message's text (or caption) and take its buttons away. A
+    message that already shows it (a repeated tap) or that the user deleted is left be."""
+    try:
+        if caption:
+            await context.bot.edit_message_caption(chat_id, message_id, caption=text)
+        else:
+            await context.bot.edit_message_text(text, chat_id, message_id)
+    except BadRequest as exc:
+        reason = exc.message.lower()
+        if "not modified" not in reason and "not found" not in reason:
+            raise

@@ -1,12 +1,14 @@
-"""How missions look in messages, for companies and prospectors alike."""
+"""How missions and results look in messages, for companies, prospectors and admins
+alike."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bot.kit.i18n import Html, Translator
 from bot.kit.labels import APPROVAL, MISSION_STATUS, PAY_MODEL, TARGET
-from storage.models import Mission, MissionFields
+from storage.models import Mission, MissionFields, Result
 
 
 def rate_line(t: Translator, fields: MissionFields) -> Html:
@@ -79,3 +81,22 @@ def company_card(t: Translator, mission: Mission, applicants: int) -> Html:
         slots=mission.slots,
         applicants=applicants,
     )
+
+
+def moment_text(t: Translator, moment: datetime, zone: ZoneInfo) -> Html:
+    """A date and time as the reader writes them, on the clocks of `zone` (TIMEZONE)."""
+    return t.datetime(moment.astimezone(zone))
+
+
+def result_details(t: Translator, result: Result, zone: ZoneInfo) -> Html:
+    """What the prospector reported of a call, one line per field they filled in."""
+    lines = [t("result.contact", name=result.contact_name)]
+    if result.contact_company:
+        lines.append(t("result.contact_company", company=result.contact_company))
+    lines.append(t("result.phone", phone=result.phone))
+    if result.appointment_at:
+        lines.append(t("result.appointment", moment=moment_text(t, result.appointment_at, zone)))
+    if result.notes:
+        lines.append(t("result.notes", notes=result.notes))
+    lines.append(t("result.submitted", moment=moment_text(t, result.submitted_at, zone)))
+    return Html("\n".join(lines))

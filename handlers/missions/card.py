@@ -57,7 +57,8 @@ async def own_or_refuse(
 
 async def card_screen(context: CallboardContext, mission: Mission) -> screens.Screen:
     applicants = await context.repos.assignments.count(mission.id, AssignmentStatus.APPLIED)
-    return screens.card(context.t, mission, applicants)
+    counts = await context.repos.results.counts_for_mission(mission.id)
+    return screens.card(context.t, mission, applicants, counts)
 
 
 async def send_card(chat_id: int, context: CallboardContext, mission_id: int) -> None:
@@ -92,7 +93,7 @@ async def on_action(update: Update, context: CallboardContext) -> None:
     elif choice.action == "close_ok":
         closed = await rules.close(context.deps, mission.company_id, mission.id)
         await _after_change(update, context, mission.id, closed)
-    elif mission.status is MissionStatus.CLOSED:
+    elif mission.status in screens.FINISHED:
         await refuse(update, context)
     elif choice.action == "share":
         await query.answer()

@@ -15,6 +15,7 @@ from bot.kit.callbacks import (
     DetailsCb,
     MissionCardCb,
     MissionListCb,
+    ReviewCb,
     ThreadListCb,
 )
 from bot.kit.i18n import Html, Translator, key_table
@@ -33,9 +34,12 @@ from storage.models import (
     MissionSummary,
     Priority,
     ProspectorProfile,
+    ResultCounts,
 )
 
 PAGE_SIZE = 5
+# Missions that take no more changes: closed by the company or the deadline, or completed.
+FINISHED = (MissionStatus.CLOSED, MissionStatus.COMPLETED)
 FIELD_LABELS = key_table({field: f"field.{field}" for field in EDITABLE})
 
 
@@ -94,11 +98,24 @@ def mission_list(
     return text, keyboard([row for row in buttons if row])
 
 
-def card(t: Translator, mission: Mission, applicants: int) -> Screen:
-    return company_card(t, mission, applicants), card_keyboard(t, mission)
+def card(t: Translator, mission: Mission, applicants: int, counts: ResultCounts) -> Screen:
+    """The company's card; its results and what they are worth, once there are some."""
+    text = company_card(t, mission, applicants)
+    if counts.pending or counts.validated or counts.rejected:
+        results = t(
+            "mission.card_results",
+            pending=counts.pending,
+            validated=counts.validated,
+            amount=t.money(counts.validated_cents),
+            rejected=counts.rejected,
+        )
+        text = Html(f"{text}\n{results}")
+    return text, card_keyboard(t, mission, counts.pending)
 
 
-def card_keyboard(t: Translator, mission: Mission) -> InlineKeyboardMarkup:
+def card_keyboard(t: Translator, mission: Mission, pending: int) -> InlineKeyboardMarkup:
+    """The card's actions; *Results to review* while some wait, whatever the status."""
+
     def act(action: str, label: str) -> InlineKeyboardButton:
         data = MissionActionCb.model_validate({"action": action, "mission_id": mission.id})
         return button(t.plain(label), data)
@@ -106,8 +123,11 @@ def card_keyboard(t: Translator, mission: Mission) -> InlineKeyboardMarkup:
     def people(status: Literal["applied", "active"], label: str) -> InlineKeyboardButton:
         return button(t.plain(label), PeopleCb(mission_id=mission.id, status=status))
 
+    review = button(
+        t.plain("button.results_to_review", count=pending), ReviewCb(mission_id=mission.id)
+    )
     rows: list[list[InlineKeyboardButton]] = []
-    if mission.status is not MissionStatus.CLOSED:
+    if mission.status not in FINISHED:
         rows.append([people("applied", "button.applicants"), people("active", "button.active")])
         toggle = (
             act("pause", "button.pause")
@@ -115,12 +135,14 @@ def card_keyboard(t: Translator, mission: Mission) -> InlineKeyboardMarkup:
             else act("resume", "button.resume")
         )
         rows.append([toggle, act("edit", "button.edit"), act("close", "button.close")])
+        rows.append([review] if pending else [])
         threads = ThreadListCb(mission_id=mission.id)
         rows.append([button(t.plain("button.threads"), threads), act("share", "button.share")])
     else:
         rows.append([people("active", "button.active")])
+        rows.append([review] if pending else [])
     rows.append([button(t.plain("button.back_list"), MissionListCb())])
-    return keyboard(rows)
+    return keyboard([row for row in rows if row])
 
 
 def _back_to_card(t: Translator, mission_id: int) -> InlineKeyboardButton:

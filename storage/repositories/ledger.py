@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from storage.clock import Clock, to_db
 from storage.database import Database, Transaction
 from storage.models import Earning, Result
@@ -61,3 +63,17 @@ class LedgerRepository:
             (mission_id,),
         )
         return {int(row["result_id"]): (int(row["gross"]), int(row["fee"])) for row in rows}
+
+    async def gross_for_results(self, result_ids: Sequence[int]) -> dict[int, int]:
+        """What each of these results was validated for (those validated)."""
+        if not result_ids:
+            return {}
+        marks = ", ".join("?" for _ in result_ids)
+        rows = await self._db.read.fetch_all(
+            f"""
+            SELECT result_id, gross_cents FROM ledger_entries
+            WHERE kind = 'validation' AND result_id IN ({marks})
+            """,
+            tuple(result_ids),
+        )
+        return {int(row["result_id"]): int(row["gross_cents"]) for row in rows}

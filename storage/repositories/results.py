@@ -156,16 +156,19 @@ class ResultRepository:
         return [result_from_row(row) for row in rows]
 
     async def pending_for_company(
-        self, company_id: int, mission_id: int | None, limit: int
+        self, company_id: int, mission_id: int | None, *, after_id: int, limit: int
     ) -> list[Result]:
-        """The company's results waiting for review, oldest first; one mission's if given."""
+        """The company's results waiting for review, oldest first, from the one after
+        `after_id` on (results decided meanwhile do not shift the pages); one mission's if
+        given."""
         rows = await self._db.read.fetch_all(
             f"""
             SELECT {_RESULT} FROM results r JOIN missions m ON m.id = r.mission_id
             WHERE m.company_id = ? AND r.status = 'pending' AND (? IS NULL OR r.mission_id = ?)
+                AND r.id > ?
             ORDER BY r.id LIMIT ?
             """,
-            (company_id, mission_id, mission_id, limit),
+            (company_id, mission_id, mission_id, after_id, limit),
         )
         return [result_from_row(row) for row in rows]
 
@@ -240,10 +243,11 @@ class DisputeRepository:
         )
         return _dispute(row) if row else None
 
-    async def open_ones(self, *, offset: int, limit: int) -> list[Dispute]:
+    async def open_ones(self, *, after_id: int, limit: int) -> list[Dispute]:
+        """Open disputes, oldest first, from the one after `after_id` on."""
         rows = await self._db.read.fetch_all(
-            "SELECT * FROM disputes WHERE status = 'open' ORDER BY id LIMIT ? OFFSET ?",
-            (limit, offset),
+            "SELECT * FROM disputes WHERE status = 'open' AND id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
         )
         return [_dispute(row) for row in rows]
 

@@ -8,22 +8,10 @@ from typing import Any
 
 from services import assignments, results
 from services.results import Submitted
-from storage.models import Mission, Proof, ProofKind, ResultDetails
+from storage.models import Mission, Proof, ProofKind
 from tests.harness import BotHarness, FakeUser
 from tests.helpers import post_mission, rows
-
-
-def details(phone: str = "+33612345678", **changes: Any) -> ResultDetails:
-    values: dict[str, Any] = {
-        "contact_name": "Marie Curie",
-        "contact_company": "Radium SA",
-        "phone": phone,
-        "appointment_at": None,
-        "notes": "",
-        "proof": None,
-    }
-    values.update(changes)
-    return ResultDetails.model_validate(values)
+from tests.rules import details
 
 
 async def working(

@@ -17,6 +17,7 @@ from storage.models import (
     MissionFields,
     PayModel,
     ProspectorProfile,
+    ResultDetails,
     Role,
     Target,
 )
@@ -95,3 +96,17 @@ def fields(**changes: object) -> MissionFields:
     }
     values.update(changes)
     return MissionFields.model_validate(values)
+
+
+def details(phone: str = "+33612345678", **changes: object) -> ResultDetails:
+    """A result as a prospector reports it, changed where told."""
+    values: dict[str, object] = {
+        "contact_name": "Marie Curie",
+        "contact_company": "Radium SA",
+        "phone": phone,
+        "appointment_at": None,
+        "notes": "",
+        "proof": None,
+    }
+    values.update(changes)
+    return ResultDetails.model_validate(values)

@@ -27,10 +27,16 @@ from storage.models import (
     PayModel,
     Proof,
     ProofKind,
-    ResultDetails,
     ResultStatus,
 )
-from tests.rules import RecordingNotifier, fields, open_deps, seed_company, seed_prospector
+from tests.rules import (
+    RecordingNotifier,
+    details,
+    fields,
+    open_deps,
+    seed_company,
+    seed_prospector,
+)
 
 ACME, JO, ANN, ADMIN = 1, 10, 11, 99
 
@@ -46,19 +52,6 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[Deps, RecordingNotifier]]
     await seed_company(deps, ADMIN, "Admin")
     yield deps, notifier
     await deps.db.close()
-
-
-def details(phone: str = "+33612345678", **changes: object) -> ResultDetails:
-    values: dict[str, object] = {
-        "contact_name": "Marie Curie",
-        "contact_company": "Radium SA",
-        "phone": phone,
-        "appointment_at": None,
-        "notes": "",
-        "proof": None,
-    }
-    values.update(changes)
-    return ResultDetails.model_validate(values)
 
 
 async def working(deps: Deps, prospector: int = JO, **changes: object) -> tuple[int, int]:

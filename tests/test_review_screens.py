@@ -31,8 +31,7 @@ from storage.models import (
 )
 from tests.helpers import spaced
 
-CATALOGS = Catalogs("fr")
-PARIS = ZoneInfo("Europe/Paris")
+CATALOGS = Catalogs("fr", zone=ZoneInfo("Europe/Paris"))
 SUBMITTED = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
@@ -87,7 +86,7 @@ def test_a_result_card_in_the_reader_s_locale_and_timezone(
     language: str, appointment: str, submitted: str
 ) -> None:
     t = tr(language)
-    text = spaced(review.result_card(t, view(), PARIS))
+    text = spaced(review.result_card(t, view()))
     assert appointment in text and submitted in text
     assert "Léa &lt;Martin&gt;" in text and "Radium &amp; Co" in text
     assert "Call &lt;SaaS&gt; &amp; co" in text and "P-0042" in text
@@ -121,10 +120,10 @@ def test_a_decided_caption_gives_up_the_end_of_the_notes_to_fit(language: str) -
     long = view(notes="é" * 700, status=ResultStatus.REJECTED, reason="r" * 300)
     decided = review.outcome(t, long.result, None)
     assert decided is not None
-    caption = review.decided_card(t, long, PARIS, decided, caption=True)
+    caption = review.decided_card(t, long, decided, caption=True)
     assert review.visible_length(caption) <= review.CAPTION_LIMIT
     assert caption.endswith(decided) and "…" in caption
-    text = review.decided_card(t, long, PARIS, decided, caption=False)
+    text = review.decided_card(t, long, decided, caption=False)
     assert "é" * 700 in text
 
 
@@ -221,7 +220,7 @@ def test_a_dispute_card_shows_both_parties_the_reason_and_the_explanation(
     language: str,
 ) -> None:
     t = tr(language)
-    card = admin.dispute_card(t, dispute_view(), PARIS)
+    card = admin.dispute_card(t, dispute_view())
     for shown in ("Acme &amp; Fils", "P-0042", "Faux numéro", "Il était &lt;d'accord&gt;",
                   "Léa &lt;Martin&gt;", "+33612345678"):  # fmt: skip
         assert shown in card, shown

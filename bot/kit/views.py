@@ -3,8 +3,7 @@ alike."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from bot.kit.i18n import Html, Translator
 from bot.kit.labels import APPROVAL, MISSION_STATUS, PAY_MODEL, TARGET
@@ -83,20 +82,15 @@ def company_card(t: Translator, mission: Mission, applicants: int) -> Html:
     )
 
 
-def moment_text(t: Translator, moment: datetime, zone: ZoneInfo) -> Html:
-    """A date and time as the reader writes them, on the clocks of `zone` (TIMEZONE)."""
-    return t.datetime(moment.astimezone(zone))
-
-
-def result_details(t: Translator, result: Result, zone: ZoneInfo) -> Html:
+def result_details(t: Translator, result: Result) -> Html:
     """What the prospector reported of a call, one line per field they filled in."""
     lines = [t("result.contact", name=result.contact_name)]
     if result.contact_company:
         lines.append(t("result.contact_company", company=result.contact_company))
     lines.append(t("result.phone", phone=result.phone))
     if result.appointment_at:
-        lines.append(t("result.appointment", moment=moment_text(t, result.appointment_at, zone)))
+        lines.append(t("result.appointment", moment=t.datetime(result.appointment_at)))
     if result.notes:
         lines.append(t("result.notes", notes=result.notes))
-    lines.append(t("result.submitted", moment=moment_text(t, result.submitted_at, zone)))
+    lines.append(t("result.submitted", moment=t.datetime(result.submitted_at)))
     return Html("\n".join(lines))

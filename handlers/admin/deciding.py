@@ -83,7 +83,7 @@ async def finish(update: Update, context: CallboardContext, draft: DecisionDraft
     await context.bot.send_message(chat_id, context.t(_DECISION[decided], outcome=line))
     view = await view_of(context, dispute)
     if view is not None:
-        text = screens.decided_card(context.t, view, context.settings.zone, line)
+        text = screens.decided_card(context.t, view, line)
         await replace_text(context, chat_id, draft.card_message_id, text, caption=False)
     return True
 

@@ -47,7 +47,7 @@ async def send_page(chat_id: int, context: CallboardContext, after: int) -> None
     for dispute in shown:
         view = await view_of(context, dispute)
         if view is not None:
-            card = screens.dispute_card(t, view, context.settings.zone)
+            card = screens.dispute_card(t, view)
             buttons = screens.decide_keyboard(t, dispute.id)
             await context.bot.send_message(chat_id, card, reply_markup=buttons)
     more = len(found) > len(shown)

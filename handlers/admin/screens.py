@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -74,7 +73,7 @@ def decide_keyboard(t: Translator, dispute_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def dispute_card(t: Translator, view: DisputeView, zone: ZoneInfo) -> Html:
+def dispute_card(t: Translator, view: DisputeView) -> Html:
     result = view.result
     return t(
         "dispute.card",
@@ -83,7 +82,7 @@ def dispute_card(t: Translator, view: DisputeView, zone: ZoneInfo) -> Html:
         title=view.title,
         company=view.company_name,
         code=view.code,
-        details=result_details(t, result, zone),
+        details=result_details(t, result),
         reason=result.reason or "",
         explanation=view.dispute.explanation,
     )
@@ -94,8 +93,8 @@ def verdict(t: Translator, status: DisputeStatus, admin_name: str, note: str) ->
     return t(_VERDICTS[status], admin=admin_name, note=note)
 
 
-def decided_card(t: Translator, view: DisputeView, zone: ZoneInfo, decided: Html) -> Html:
-    return Html(f"{dispute_card(t, view, zone)}\n\n{decided}")
+def decided_card(t: Translator, view: DisputeView, decided: Html) -> Html:
+    return Html(f"{dispute_card(t, view)}\n\n{decided}")
 
 
 def none_open(t: Translator) -> Html:

@@ -50,7 +50,7 @@ async def send_card(context: CallboardContext, chat_id: int, view: ResultView) -
     """The card with its buttons; with a proof, the proof carries the card as its caption
     when it fits, else the proof comes first and the card after it."""
     t = context.t
-    text = screens.result_card(t, view, context.settings.zone)
+    text = screens.result_card(t, view)
     markup = screens.card_keyboard(t, view.result.id)
     proof = view.result.proof
     if proof is not None and screens.fits_caption(text):
@@ -103,11 +103,11 @@ async def show_outcomes(context: CallboardContext, chat_id: int, cards: Mapping[
     found = [await repos.results.get(result_id) for result_id in cards]
     results = [result for result in found if result is not None]
     amounts = await repos.ledger.gross_for_results([result.id for result in results])
-    t, zone = context.t, context.settings.zone
+    t = context.t
     for view in await views_of(context, results):
         decided = screens.outcome(t, view.result, amounts.get(view.result.id))
         if decided is None:
             continue
         card = cards[view.result.id]
-        text = screens.decided_card(t, view, zone, decided, caption=card.caption)
+        text = screens.decided_card(t, view, decided, caption=card.caption)
         await replace_text(context, chat_id, card.message_id, text, caption=card.caption)

@@ -10,7 +10,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from pydantic import StringConstraints
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -98,7 +97,7 @@ def fits_caption(text: str) -> bool:
     return visible_length(text) <= CAPTION_LIMIT
 
 
-def result_card(t: Translator, view: ResultView, zone: ZoneInfo) -> Html:
+def result_card(t: Translator, view: ResultView) -> Html:
     """Everything the company needs to decide, never the prospector's Telegram identity."""
     result = view.result
     return t(
@@ -107,7 +106,7 @@ def result_card(t: Translator, view: ResultView, zone: ZoneInfo) -> Html:
         mission_id=result.mission_id,
         title=view.title,
         code=view.code,
-        details=result_details(t, result, zone),
+        details=result_details(t, result),
     )
 
 
@@ -131,12 +130,10 @@ def outcome(t: Translator, result: Result, amount_cents: int | None) -> Html | N
     return None
 
 
-def decided_card(
-    t: Translator, view: ResultView, zone: ZoneInfo, decided: Html, *, caption: bool
-) -> Html:
+def decided_card(t: Translator, view: ResultView, decided: Html, *, caption: bool) -> Html:
     """The card with its outcome below. A caption that would grow past Telegram's limit
     gives up the end of the notes: the decision matters more now."""
-    text = _with_outcome(t, view, zone, decided)
+    text = _with_outcome(t, view, decided)
     overflow = visible_length(text) - CAPTION_LIMIT
     if not caption or overflow <= 0:
         return text
@@ -144,11 +141,11 @@ def decided_card(
     kept = max(len(notes) - overflow - 1, 0)
     clipped = notes[:kept] + "…" if kept else ""
     shorter = ResultView(view.result.model_copy(update={"notes": clipped}), view.title, view.code)
-    return _with_outcome(t, shorter, zone, decided)
+    return _with_outcome(t, shorter, decided)
 
 
-def _with_outcome(t: Translator, view: ResultView, zone: ZoneInfo, decided: Html) -> Html:
-    return Html(f"{result_card(t, view, zone)}\n\n{decided}")
+def _with_outcome(t: Translator, view: ResultView, decided: Html) -> Html:
+    return Html(f"{result_card(t, view)}\n\n{decided}")
 
 
 def _back_to_mission(t: Translator, mission_id: int) -> list[InlineKeyboardButton]:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from services.ports import Deps
 from storage.models import Result, prospector_code
 
 HEADER = (
     "result_id", "submitted_at", "prospector", "contact_name", "contact_company", "phone",
-    "appointment_at", "status", "reviewed_at", "reason", "amount", "fee",
+    "appointment_at", "status", "reviewed_at", "reviewed_by", "reason", "amount", "fee",
 )  # fmt: skip
 # A spreadsheet runs a cell beginning with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -24,8 +25,9 @@ def neutralised(cell: str) -> str:
     return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
 
 
-def _moment(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="minutes") if moment else ""
+def _moment(moment: datetime | None, zone: ZoneInfo) -> str:
+    """In TIMEZONE, with its offset, as the company reads every other time."""
+    return moment.astimezone(zone).isoformat(timespec="minutes") if moment else ""
 
 
 def _euros(cents: int | None) -> str:
@@ -48,23 +50,31 @@ async def mission_csv(deps: Deps, company_id: int, mission_id: int) -> bytes | N
         writer.writerow(
             [
                 neutralised(cell)
-                for cell in _row(result, numbers.get(result.prospector_id), gross, fee)
+                for cell in _row(
+                    result, numbers.get(result.prospector_id), gross, fee, deps.rules.zone
+                )
             ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _row(result: Result, number: int | None, gross: int | None, fee: int | None) -> list[str]:
+def _row(
+    result: Result, number: int | None, gross: int | None, fee: int | None, zone: ZoneInfo
+) -> list[str]:
+    """One result; `reviewed_by` says who validated or rejected it (company, auto for the
+    review window, dispute for an admin), so a validated row keeping the reason of an
+    overturned rejection reads right."""
     return [
         str(result.id),
-        _moment(result.submitted_at),
+        _moment(result.submitted_at, zone),
         prospector_code(number) if number is not None else "",
         result.contact_name,
         result.contact_company or "",
         result.phone,
-        _moment(result.appointment_at),
+        _moment(result.appointment_at, zone),
         result.status.value,
-        _moment(result.reviewed_at),
+        _moment(result.reviewed_at, zone),
+        result.reviewed_by.value if result.reviewed_by else "",
         result.reason or "",
         _euros(gross),
         _euros(fee),

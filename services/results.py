@@ -58,11 +58,11 @@ class Submittable:
 
 
 async def submittable(deps: Deps, prospector_id: int) -> list[Submittable]:
-    """The prospector's active assignments on missions that still take results."""
+    """The prospector's active assignments on missions that take a result now."""
     found = await deps.repos.assignments.for_prospector(
         prospector_id, (AssignmentStatus.ACTIVE,), offset=0, limit=100
     )
-    return [Submittable(a, m) for a, m in found if m.status in _TAKES_RESULTS]
+    return [Submittable(a, m) for a, m in found if await _refusal(deps, a, m) is None]
 
 
 async def refusal_for(
@@ -81,12 +81,15 @@ async def refusal_for(
 async def _refusal(
     deps: Deps, assignment: Assignment, mission: Mission, reader: Reader | None = None
 ) -> SubmitRefusal | None:
+    if mission.status is MissionStatus.COMPLETED:
+        return SubmitRefusal.CAP_REACHED
     if mission.status not in _TAKES_RESULTS:
         return SubmitRefusal.MISSION_CLOSED
     if assignment.status is not AssignmentStatus.ACTIVE:
         return SubmitRefusal.NOT_ACTIVE
     cap = mission.result_cap
-    if cap is not None and await deps.repos.results.counted_for_cap(mission.id, reader) >= cap:
+    counted = await deps.repos.results.counted_for_cap(mission.id, deps.clock.now(), reader)
+    if cap is not None and counted >= cap:
         return SubmitRefusal.CAP_REACHED
     return None
 
@@ -162,6 +165,7 @@ async def validate(deps: Deps, company_id: int, result_ids: list[int]) -> int:
                     amount_cents=entry,
                 )
                 await deps.notifier.notify(tx, result.prospector_id, notice)
+                await _complete_if_capped(deps, tx, mission)
                 validated += 1
     return validated
 
@@ -205,7 +209,9 @@ async def _validate_in(
     by: Reviewer,
 ) -> int | None:
     """Validate the result in `tx` and write its ledger entry; the amount, or None if it
-    was no longer open to validation (decided meanwhile)."""
+    was no longer open to validation (decided meanwhile). The caller tells the people
+    concerned, then completes the mission if its cap is reached (`_complete_if_capped`),
+    so the validation is told before the completion it causes."""
     was = ResultStatus.REJECTED if by is Reviewer.DISPUTE else ResultStatus.PENDING
     if not await deps.repos.results.validate(tx, result.id, by, was=was):
         return None
@@ -213,7 +219,6 @@ async def _validate_in(
     gross = (assignment.agreed_rate_cents if assignment else None) or mission.rate_cents
     fee = fee_cents(gross, deps.rules.fee_percent)
     await deps.repos.ledger.record_validation(tx, result, mission.company_id, gross, fee)
-    await _complete_if_capped(deps, tx, mission)
     return gross
 
 
@@ -264,6 +269,7 @@ async def validate_overdue(deps: Deps) -> int:
                         to_company=to_company,
                     )
                     await deps.notifier.notify(tx, user_id, notice)
+                await _complete_if_capped(deps, tx, mission)
                 total += 1
         if len(due) < AUTO_BATCH:
             return total
@@ -372,4 +378,6 @@ async def decide_dispute(
                 to_company=to_company,
             )
             await deps.notifier.notify(tx, user_id, decided)
+        if validate:
+            await _complete_if_capped(deps, tx, mission)
     return DecisionOutcome.DECIDED

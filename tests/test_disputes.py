@@ -102,7 +102,7 @@ async def test_an_admin_validates_a_disputed_result(bot: BotHarness) -> None:
     await ada.send("/disputes")
     card = spaced(ada.texts[-2])
     for shown in ("Dispute on result #1", "Company: Acme SAS · Prospector: P-0001",
-                  "Marie Curie", "+33600000001", "Submitted 3/10/26, 10:00 AM",
+                  "Marie Curie", "+33600000001", "Submitted Mar 10, 2026, 10:00",
                   "Rejected because: Nobody booked anything", EXPLANATION):  # fmt: skip
         assert shown in card, shown
     assert ada.last_text == "⚖️ 1 shown above · open disputes in all: 1."

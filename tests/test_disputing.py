@@ -47,7 +47,7 @@ async def test_a_rejection_is_disputed_with_an_explanation(bot: BotHarness) -> N
     # Rejected at 10:00 in Paris on 10 March: disputable for 72 hours.
     assert spaced(jo.last_text) == (
         "✖️ Result #1 on mission #1 “Book meetings with SaaS vendors” was rejected.\n"
-        f"Reason: {REASON}\nYou can dispute it until 3/13/26, 10:00 AM."
+        f"Reason: {REASON}\nYou can dispute it until Mar 13, 2026, 10:00."
     )
     await jo.tap("Dispute")
     assert (
@@ -74,7 +74,7 @@ async def test_the_rejection_and_the_dispute_in_french(bot: BotHarness) -> None:
     w = await rejected(bot, "fr")
     jo = w.prospector
     assert "Le résultat #1 de la mission #1" in jo.last_text
-    assert "Vous pouvez le contester jusqu'au 13/03/2026 10:00." in jo.last_text
+    assert "Vous pouvez le contester jusqu'au 13 mars 2026, 10:00." in jo.last_text
     await jo.tap("Contester")
     assert "Motif de l'entreprise" in jo.last_text
     await answer_stays(jo, "Non.", "10 à 1000 caractères", "la vôtre en a 4")

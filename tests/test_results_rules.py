@@ -133,6 +133,11 @@ async def test_the_cap_counts_pending_results_and_completes_the_mission(
     assert (
         await results.reject(deps, ACME, second, "Wrong person") is results.ReviewOutcome.REJECTED
     )
+    # While the rejection may be disputed (and so still validated), it keeps its place.
+    disputable = await results.submit(deps, JO, jo, details("+33633333333"))
+    assert disputable == Refused(SubmitRefusal.CAP_REACHED)
+    assert isinstance(deps.clock, ManualClock)
+    deps.clock.advance(deps.rules.dispute_window + timedelta(seconds=1))
     third = await submit(deps, jo, "+33633333333")
     assert await results.validate(deps, ACME, [first, third]) == 2
     completed = await deps.repos.missions.get(mission)
@@ -178,6 +183,28 @@ async def test_review_window_validates_once_and_tells_both_sides(
         (u, n.to_company) for u, n in notifier.sent if isinstance(n, notices.ResultAutoValidated)
     ]
     assert auto == [(JO, False), (ACME, True)]
+
+
+async def test_a_disputed_rejection_keeps_its_place_under_the_cap(
+    world: tuple[Deps, RecordingNotifier],
+) -> None:
+    deps, _ = world
+    mission, jo = await working(deps, result_cap=1)
+    first = await submit(deps, jo, "+33611111111")
+    await results.reject(deps, ACME, first, "No such contact")
+    assert await results.dispute(deps, JO, first, "She answered at the second call.") is (
+        DisputeOutcome.OPENED
+    )
+    assert isinstance(deps.clock, ManualClock)
+    deps.clock.advance(deps.rules.dispute_window * 2)
+    refused = await results.submit(deps, JO, jo, details("+33622222222"))
+    assert refused == Refused(SubmitRefusal.CAP_REACHED)
+    dispute = await deps.repos.disputes.for_result(first)
+    assert dispute is not None
+    await results.decide_dispute(deps, ADMIN, dispute.id, validate=True, note="Checked.")
+    completed = await deps.repos.missions.get(mission)
+    assert completed is not None and completed.status is MissionStatus.COMPLETED
+    assert len(await ledger(deps)) == 1
 
 
 async def test_a_dispute_is_decided_once_by_an_admin(world: tuple[Deps, RecordingNotifier]) -> None:

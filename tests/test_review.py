@@ -76,8 +76,8 @@ def buttons_of_card(user: FakeUser, result_id: int, marker: str = "Result #") ->
             {
                 "result": "Result #",
                 "review": "📥 Review",
-                "appointment": "Appointment: 3/12/26, 2:30 PM",
-                "submitted": "Submitted 3/10/26, 10:00 AM",
+                "appointment": "Appointment: Mar 12, 2026, 14:30",
+                "submitted": "Submitted Mar 10, 2026, 10:00",
                 "validated": "✅ Validated — €40.00",
                 "counts": "to review: 0 · validated: 1 (€40.00) · rejected: 0",
                 "new": "New result #1 on mission #1",
@@ -88,8 +88,8 @@ def buttons_of_card(user: FakeUser, result_id: int, marker: str = "Result #") ->
             {
                 "result": "Résultat n°",
                 "review": "📥 Examiner",
-                "appointment": "Rendez-vous : 12/03/2026 14:30",
-                "submitted": "Envoyé le 10/03/2026 10:00",
+                "appointment": "Rendez-vous : 12 mars 2026, 14:30",
+                "submitted": "Envoyé le 10 mars 2026, 10:00",
                 "validated": "✅ Validé — 40,00 €",
                 "counts": "à examiner : 0 · validés : 1 (40,00 €) · refusés : 0",
                 "new": "Nouveau résultat n°1 sur la mission n°1",
@@ -379,7 +379,7 @@ async def test_the_cap_completes_the_mission_and_tells_everyone(bot: BotHarness)
     assert len(await ledger(bot)) == 2
 
     third = await results.submit(bot.services.deps, jo.id, taken[jo.id], details("+33600000009"))
-    assert third == Refused(SubmitRefusal.MISSION_CLOSED)
+    assert third == Refused(SubmitRefusal.CAP_REACHED)
     await acme.tap("Open the mission")
     assert "🏁 completed" in acme.last_text
     assert button_labels(acme) == ["👥 Active", "‹ List"]

@@ -78,8 +78,8 @@ def view(**changes: object) -> review.ResultView:
 @pytest.mark.parametrize(
     ("language", "appointment", "submitted"),
     [
-        ("fr", "Rendez-vous : 12/03/2026 14:30", "Envoyé le 10/03/2026 10:00"),
-        ("en", "Appointment: 3/12/26, 2:30 PM", "Submitted 3/10/26, 10:00 AM"),
+        ("fr", "Rendez-vous : 12 mars 2026, 14:30", "Envoyé le 10 mars 2026, 10:00"),
+        ("en", "Appointment: Mar 12, 2026, 14:30", "Submitted Mar 10, 2026, 10:00"),
     ],
 )
 def test_a_result_card_in_the_reader_s_locale_and_timezone(

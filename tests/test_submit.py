@@ -108,7 +108,7 @@ async def test_submit_end_to_end_in_french_with_an_appointment(bot: BotHarness) 
     await jo.tap("Passer")
     await jo.tap("Passer")
     summary = jo.last_text
-    assert "📅 Rendez-vous : 12/03/2026 15:00" in summary
+    assert "📅 Rendez-vous : 12 mars 2026, 15:00" in summary
     assert "🏢" not in summary and "📝" not in summary
     company_told = await told(bot, w.company)
     await jo.tap("Envoyer")
@@ -350,7 +350,7 @@ async def test_refused_before_the_first_question_when_no_longer_possible(
     assert await assignments.leave(bot.services.deps, jo.id, left.id)
 
     expected = {
-        capped.id: "This mission has reached its cap of results",
+        capped.id: "This mission's cap of results is reached",
         closing.id: "This mission is closed",
         leaving.id: "You are no longer active on this mission",
     }
@@ -360,8 +360,9 @@ async def test_refused_before_the_first_question_when_no_longer_possible(
         await bot.deliver()
         assert reason in jo.alerts[-1], (mission_id, jo.alerts[-1])
     assert "Name of the person" not in jo.last_text
+    # None of them takes a result now: /submit says so rather than offering them.
     await jo.send("/submit")
-    assert jo.last_text.startswith("⛔ This mission has reached its cap of results")
+    assert jo.last_text.startswith("You are not active on any mission that takes results.")
 
 
 async def _close(bot: BotHarness, w: World) -> None:
@@ -395,7 +396,11 @@ async def _fill_the_cap(bot: BotHarness, w: World) -> None:
     [
         (_close, "⛔ This mission is closed: it takes no more results."),
         (_leave, "⛔ You are no longer active on this mission: it takes no result from you."),
-        (_fill_the_cap, "⛔ This mission has reached its cap of results: it takes no more."),
+        (
+            _fill_the_cap,
+            "⛔ This mission's cap of results is reached, counting those waiting for review or "
+            "still open to a dispute: it takes no more for now.",
+        ),
     ],
 )
 async def test_refused_at_send_when_things_changed_meanwhile(
@@ -450,7 +455,7 @@ async def test_a_wizard_survives_a_restart(bot: BotHarness) -> None:
     await bot.restart()
     await jo.send("Notes after restart")
     await jo.send_photo()
-    assert "📅 Appointment: 3/12/26, 9:30 AM" in spaced(jo.last_text)
+    assert "📅 Appointment: Mar 12, 2026, 09:30" in spaced(jo.last_text)
     await jo.tap("Send")
     [result] = await results_of(bot, w.mission.id)
     assert result["appointment_at"] == "2026-03-12T08:30:00.000000Z"

@@ -3,6 +3,7 @@ left half-way, and an old wizard screen's buttons cannot act on the current draf
 
 from __future__ import annotations
 
+from bot.kit.callbacks import ProposeRateCb
 from tests.harness import BotHarness
 from tests.helpers import (
     STALE,
@@ -70,3 +71,22 @@ async def test_an_old_preview_cannot_publish_the_current_draft(bot: BotHarness) 
     await company.tap("Publish")
     [published] = await rows(bot, "SELECT title FROM missions")
     assert published["title"] == "Draft B for the south"
+
+
+async def test_a_refused_wizard_start_leaves_the_wizard_under_way(bot: BotHarness) -> None:
+    company = await onboard_company(bot, "Carla")
+    mission = await post_mission(bot, company, title="Closed before long")
+    await company.send("/missions")
+    await company.tap("#1 · Closed before long")
+    await company.tap("Close")
+    await company.tap("Yes, close")
+    pat = await onboard_prospector(bot, "Pat")
+    await pat.send("/profile")
+    await pat.tap("Display name")
+    # An old *Propose another rate* of the closed mission: refused, nothing else ends.
+    await pat.tap_forged(ProposeRateCb(mission_id=mission.id).pack())
+    assert pat.alerts[-1] == "This mission is not open right now."
+    await pat.send("Pat Renamed")
+    assert "Profile updated" in pat.texts[-2]
+    profile = await bot.services.repos.profiles.prospector(pat.id)
+    assert profile is not None and profile.display_name == "Pat Renamed"

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_skeleton
 from babel.messages.pofile import read_po
 
 from services.money import babel_locale, format_money
@@ -108,9 +108,13 @@ class Translator:
         return Html(format_date(day, format="medium", locale=babel_locale(self.language)))
 
     def datetime(self, moment: datetime) -> Html:
-        """A moment as the local time of the configured zone."""
+        """A moment as the local time of the configured zone: the date spelt out (no
+        3/2 against 2/3 ambiguity) and a 24-hour time, in the reader's word order."""
         locale = babel_locale(self.language)
-        return Html(format_datetime(moment, format="short", tzinfo=self._zone, locale=locale))
+        local = moment.astimezone(self._zone)
+        day = format_skeleton("yMMMd", local, locale=locale)
+        time = format_skeleton("Hm", local, locale=locale)
+        return Html(f"{day}, {time}")
 
 
 def _escaped(values: dict[str, object]) -> dict[str, object]:

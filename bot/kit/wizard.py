@@ -28,7 +28,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -375,10 +375,16 @@ Callback = Callable[[Update, CallboardContext], Coroutine[Any, Any, object]]
 class Wizard(ConversationHandler[CallboardContext]):
     """A declared wizard, registered like any handler.
 
+    A button that starts a wizard ends the others only once the wizard does start: a start
+    refused (the mission no longer takes results, say) leaves the wizard under way alone.
+
     `cancelled` is the catalog key `/cancel` answers with: say whether a draft was thrown
     away ("nothing was saved") or an edit of something existing left it as it was ("nothing
     was changed"). With `review`, the complete draft is shown for confirmation first.
     """
+
+    # Every wizard of the process: starting one ends the others.
+    declared: ClassVar[list[Wizard]] = []
 
     def __init__(
         self,
@@ -408,6 +414,13 @@ class Wizard(ConversationHandler[CallboardContext]):
                 allow_reentry=True,
             )
         self.session_key = engine.session_key
+        engine.leave_others = self._abandon_others
+        Wizard.declared.append(self)
+
+    def _abandon_others(self, update: Update, user_data: dict[str, Any]) -> None:
+        for wizard in Wizard.declared:
+            if wizard is not self:
+                wizard.abandon(update, user_data)
 
     async def _initialize_persistence(
         self, application: Application[Any, Any, Any, Any, Any, Any]
@@ -467,6 +480,7 @@ class _Engine(Generic[D]):
         shared: Shared | None,
     ) -> None:
         self.session_key = f"wizard:{name}"
+        self.leave_others: Callable[[Update, dict[str, Any]], None] = _stay
         self.review = review
         self.shared = shared
         self.draft_model = draft
@@ -525,7 +539,10 @@ class _Engine(Generic[D]):
         async def enter(update: Update, context: CallboardContext) -> object:
             begin = await entry.start(update, context)
             if begin is None:
-                return END
+                # Refused: whatever the user was doing (this wizard included) goes on.
+                return None
+            assert context.user_data is not None
+            self.leave_others(update, context.user_data)
             if update.callback_query:
                 await update.callback_query.answer()
             session = _Session(begin.draft, single_step=begin.single_step)
@@ -897,6 +914,10 @@ class _Engine(Generic[D]):
         return session
 
 
+def _stay(update: Update, user_data: dict[str, Any]) -> None:
+    """Until registered, a wizard has no others to end."""
+
+
 def _path(steps: Sequence[Step], draft: BaseModel) -> list[Step]:
     path: list[Step] = []
     for step in steps:
@@ -990,6 +1011,5 @@ def _turns_elsewhere(
         return command not in KEEPS_WIZARDS
     if update.callback_query is None:
         return False
-    return any(w.starts(update) for w in wizards) or any(
-        _matches(handler, update) for handler in diversions
-    )
+    # A button that starts a wizard ends the others itself, once the start is accepted.
+    return any(_matches(handler, update) for handler in diversions)

@@ -98,11 +98,21 @@ class ResultRepository:
         )
         return int(value) if value is not None else None
 
-    async def counted_for_cap(self, mission_id: int, reader: Reader | None = None) -> int:
-        """Results that count against the mission's cap: pending and validated."""
+    async def counted_for_cap(
+        self, mission_id: int, now: datetime, reader: Reader | None = None
+    ) -> int:
+        """Results that count against the mission's cap: validated, pending, and rejected
+        ones that may still be validated (their dispute window is open, or their dispute
+        is), so that no path can validate more than the cap."""
         value = await (reader or self._db.read).fetch_value(
-            "SELECT COUNT(*) FROM results WHERE mission_id = ? AND status != 'rejected'",
-            (mission_id,),
+            """
+            SELECT COUNT(*) FROM results r
+            WHERE r.mission_id = ? AND (
+                r.status != 'rejected' OR r.dispute_due_at > ?
+                OR EXISTS (SELECT 1 FROM disputes d WHERE d.result_id = r.id AND d.status = 'open')
+            )
+            """,
+            (mission_id, to_db(now)),
         )
         return int(value)
 

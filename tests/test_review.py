@@ -365,16 +365,16 @@ async def test_the_cap_completes_the_mission_and_tells_everyone(bot: BotHarness)
     row = await mission_row(bot, mission.id)
     assert (row["status"], row["closed_reason"]) == ("completed", "cap")
     completed = (
-        "🏁 Mission #1 “Book meetings with SaaS vendors” reached its cap of 2 validated "
-        "results: it is completed. Thank you for your work!"
+        "🏁 Mission #1 “Book meetings with SaaS vendors” reached its cap of validated "
+        "results (2): it is completed. Thank you for your work!"
     )
     for prospector in (jo, ann):
         assert (await outbox_texts(bot, prospector.id)).count(completed) == 1
         assert completed in prospector.texts
     company_told = [t for t in await outbox_texts(bot, acme.id) if "reached its cap" in t]
     assert company_told == [
-        "🏁 Your mission #1 “Book meetings with SaaS vendors” reached its cap of 2 validated "
-        "results: it is completed and its prospectors are told."
+        "🏁 Your mission #1 “Book meetings with SaaS vendors” reached its cap of validated "
+        "results (2): it is completed and its prospectors are told."
     ]
     assert len(await ledger(bot)) == 2
 

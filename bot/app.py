@@ -77,6 +77,10 @@ def rules_of(settings: Settings) -> Rules:
         review_window=timedelta(hours=settings.review_window_hours),
         dispute_window=timedelta(hours=settings.dispute_window_hours),
         admin_ids=settings.admin_ids,
+        payment_terms=timedelta(days=settings.payment_terms_days),
+        reminder_interval=timedelta(hours=settings.reminder_interval_hours),
+        max_overdue_reminders=settings.max_overdue_reminders,
+        quiet_hours=settings.quiet_window,
     )
 
 
@@ -145,7 +149,7 @@ def build_application(
         await publish_default_menu(application.bot, commands, catalogs)
         dispatcher.start()
         expander.start()
-        jobs.schedule(application)
+        jobs.schedule(application, settings)
 
     async def post_stop(application: CallboardApp) -> None:
         services: Services | None = application.bot_data.get(SERVICES_KEY)

@@ -13,29 +13,16 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.money import parse_amount
+from services.schedule import QuietHours
 
 _QUIET_HOURS = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–]\s*(\d{1,2})(?::(\d{2}))?\s*$")
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
 
-class QuietHours:
-    """A daily window [start, end) in local time that may wrap past midnight."""
-
-    def __init__(self, start: time, end: time) -> None:
-        self.start, self.end = start, end
-
-    def contains(self, moment: time) -> bool:
-        if self.start == self.end:
-            return False
-        if self.start < self.end:
-            return self.start <= moment < self.end
-        return moment >= self.start or moment < self.end
-
-    def __repr__(self) -> str:
-        return f"QuietHours({self.start:%H:%M}-{self.end:%H:%M})"
-
-
-def parse_quiet_hours(raw: str) -> QuietHours:
+def parse_quiet_hours(raw: str) -> QuietHours | None:
+    """None for an empty setting: no quiet hours."""
+    if not raw.strip():
+        return None
     match = _QUIET_HOURS.match(raw)
     if not match:
         raise ValueError("expected a window like 21-8 or 21:00-08:00")
@@ -156,7 +143,7 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
-    def quiet_window(self) -> QuietHours:
+    def quiet_window(self) -> QuietHours | None:
         return parse_quiet_hours(self.quiet_hours)
 
 

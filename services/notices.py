@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from storage.models import MessageKind, PayModel, Proof
+from storage.models import MessageKind, PayModel, Proof, ReminderKind
 
 
 class Notice(BaseModel):
@@ -159,3 +159,53 @@ class MissionCompleted(MissionRef):
 
     cap: int
     to_company: bool
+
+
+class StatementNotice(Notice):
+    statement_id: int
+    number: str
+    net_cents: int
+    due_at: datetime
+
+
+class StatementIssued(StatementNotice):
+    """To both sides: a new statement, its entries attached as CSV."""
+
+    to_company: bool
+    other: str
+    entries: int
+    gross_cents: int
+    fee_cents: int
+    period_start: datetime
+    period_end: datetime
+    csv: str
+
+
+class PaymentReminder(StatementNotice):
+    """To the company: a statement due soon, due now, or overdue."""
+
+    kind: ReminderKind
+    code: str
+
+
+class PaymentEscalated(StatementNotice):
+    """To the admins, once: a statement still unpaid after the overdue reminders."""
+
+    company_name: str
+    code: str
+    overdue_reminders: int
+
+
+class StatementPaid(StatementNotice):
+    """To the prospector: marked paid; confirm the receipt, or say nothing arrived."""
+
+    company_name: str
+    reference: str
+
+
+class PaymentMissing(StatementNotice):
+    """To the admins: the prospector says the payment did not arrive."""
+
+    company_name: str
+    code: str
+    reference: str

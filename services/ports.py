@@ -13,6 +13,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from services.notices import Notice
+from services.schedule import QuietHours
 from storage.clock import Clock
 from storage.database import Database, Transaction
 from storage.models import Audience
@@ -42,6 +43,11 @@ class Rules:
     review_window: timedelta = timedelta(hours=72)
     dispute_window: timedelta = timedelta(hours=72)
     admin_ids: frozenset[int] = frozenset()
+    # Statements: due this long after issue; reminders to the company until paid.
+    payment_terms: timedelta = timedelta(days=7)
+    reminder_interval: timedelta = timedelta(hours=48)
+    max_overdue_reminders: int = 3
+    quiet_hours: QuietHours | None = None
 
 
 @dataclass(frozen=True)

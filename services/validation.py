@@ -169,3 +169,7 @@ def dispute_explanation(text: str) -> str:
 
 def decision_note(text: str) -> str:
     return bounded_line(text, 5, 300, "invalid.note")
+
+
+def payment_reference(text: str) -> str:
+    return bounded_line(text, 1, 100, "invalid.payment_reference")

@@ -361,3 +361,73 @@ class Earning(Model):
     gross_cents: int
     fee_cents: int
     net_cents: int
+
+
+class StatementStatus(StrEnum):
+    DUE = "due"
+    PAID = "paid"
+
+
+class ReminderKind(StrEnum):
+    BEFORE = "before"  # a day before the due time
+    DUE = "due"  # at the due time
+    OVERDUE = "overdue"  # every REMINDER_INTERVAL_HOURS after it
+
+
+class Receipt(StrEnum):
+    CONFIRMED = "confirmed"
+    MISSING = "missing"
+
+
+class Statement(Model):
+    id: int
+    company_id: int
+    prospector_id: int
+    period_start: datetime
+    period_end: datetime
+    entries: int
+    gross_cents: int
+    fee_cents: int
+    net_cents: int
+    issued_at: datetime
+    due_at: datetime
+    status: StatementStatus
+    paid_at: datetime | None
+    paid_by: int | None
+    payment_reference: str | None
+    receipt: Receipt | None
+    receipt_at: datetime | None
+    next_reminder_at: datetime | None
+    next_reminder: ReminderKind | None
+    overdue_reminders: int
+    escalated_at: datetime | None
+
+    @property
+    def number(self) -> str:
+        """The statement's public number, e.g. `CB-2026-000123`."""
+        return f"CB-{self.issued_at.year}-{self.id:06d}"
+
+
+class StatementGroup(Model):
+    """Validated ledger entries of one company for one prospector, not yet on a statement."""
+
+    company_id: int
+    prospector_id: int
+    entries: int
+    gross_cents: int
+    fee_cents: int
+    net_cents: int
+    first_at: datetime
+    last_at: datetime
+
+
+class PayoutSummary(Model):
+    """What one company owes a prospector, by where the money stands."""
+
+    company_id: int
+    company_name: str
+    unstatemented_cents: int = 0
+    due_cents: int = 0
+    overdue_cents: int = 0
+    paid_this_month_cents: int = 0
+    all_time_cents: int = 0

@@ -180,5 +180,6 @@ def test_quiet_hours_wrap_midnight() -> None:
     from datetime import time
 
     window = parse_quiet_hours("21-8")
+    assert window is not None
     assert window.contains(time(22)) and window.contains(time(7, 59)) and window.contains(time(21))
     assert not window.contains(time(8)) and not window.contains(time(12))

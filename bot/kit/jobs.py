@@ -5,10 +5,13 @@ and never acts twice."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
 
 from bot.kit.context import CallboardApp, CallboardContext
-from services import missions, results
+from bot.settings import Settings
+from services import missions, payouts, results
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,6 +37,38 @@ async def validate_overdue_results(context: CallboardContext) -> int:
     return validated
 
 
+def latest_scheduled(trigger: CronTrigger, since: datetime, now: datetime) -> datetime | None:
+    """The last time the schedule fell due after `since` and up to `now`, if any: however
+    many were missed while the bot was down, one run catches them all up."""
+    latest = None
+    fire = trigger.get_next_fire_time(None, since + timedelta(seconds=1))
+    while fire is not None and fire <= now:
+        latest = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return latest
+
+
+async def issue_due_statements(context: CallboardContext) -> int:
+    """Issue the statements of the latest PAYOUT_SCHEDULE time not yet run. Before any run
+    the schedule counts from the previous tick, so a new bot starts with nothing missed."""
+    settings = context.settings
+    trigger = CronTrigger.from_crontab(settings.payout_schedule, timezone=settings.zone)
+    now = context.clock.now()
+    last = await context.repos.statements.last_run()
+    due = latest_scheduled(trigger, last or now - timedelta(seconds=TICK_SECONDS), now)
+    issued = await payouts.issue_statements(context.deps, due) if due else None
+    if issued:
+        _LOGGER.info("issued %d payout statement(s) for %s", issued, due)
+    return issued or 0
+
+
+async def send_payment_reminders(context: CallboardContext) -> int:
+    sent = await payouts.send_due_reminders(context.deps)
+    if sent:
+        _LOGGER.info("sent %d payment reminder(s)", sent)
+    return sent
+
+
 async def forget_old_updates(context: CallboardContext) -> None:
     """Telegram redelivers an update within a day at most; older ids need not be kept."""
     async with context.db.transaction() as tx:
@@ -43,11 +78,19 @@ async def forget_old_updates(context: CallboardContext) -> None:
 async def minute_tick(context: CallboardContext) -> None:
     await close_missions_past_deadline(context)
     await validate_overdue_results(context)
+    await issue_due_statements(context)
+    await send_payment_reminders(context)
     await forget_old_updates(context)
 
 
-def schedule(application: CallboardApp) -> None:
+def schedule(application: CallboardApp, settings: Settings) -> None:
+    """The minute tick, and the statements on PAYOUT_SCHEDULE itself (the tick catches a run
+    up if the bot was down at its time; the run is recorded, so it is done once)."""
     assert application.job_queue is not None
     application.job_queue.run_repeating(
         minute_tick, interval=TICK_SECONDS, first=1, name="minute-tick"
+    )
+    trigger = CronTrigger.from_crontab(settings.payout_schedule, timezone=settings.zone)
+    application.job_queue.run_custom(
+        issue_due_statements, job_kwargs={"trigger": trigger}, name="payout-statements"
     )

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from storage.clock import Clock
@@ -84,6 +84,11 @@ async def enqueue_send(
     """Queue any of the SEND_METHODS (a photo by file id, say), in the caller's transaction."""
     stored = stored_params(method, params, reply_markup)
     return await outbox.enqueue(tx, chat_id, method, stored, priority, thread_id)
+
+
+# The parameter of a `send_document` row carrying the document itself, as text, with its
+# `filename`: a file id cannot exist before the bot first sends the file.
+TEXT_DOCUMENT = "document_text"
 
 
 def stored_params(
@@ -234,6 +239,10 @@ class OutboxDispatcher:
         params = dict(row.params)
         if "reply_markup" in params:
             params["reply_markup"] = InlineKeyboardMarkup.de_json(params["reply_markup"], None)
+        if TEXT_DOCUMENT in params:
+            # A document made by the bot (a statement's CSV), kept in the row as text.
+            content = str(params.pop(TEXT_DOCUMENT)).encode("utf-8")
+            params["document"] = InputFile(content, filename=str(params.pop("filename")))
         result = await getattr(self._bot, row.method)(chat_id=row.chat_id, **params)
         return int(result.message_id)
 

@@ -13,6 +13,7 @@ from storage.repositories.missions import MissionRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.profiles import ProfileRepository
 from storage.repositories.results import DisputeRepository, ResultRepository
+from storage.repositories.statements import StatementRepository
 from storage.repositories.threads import ThreadRepository
 from storage.repositories.updates import ProcessedUpdateRepository
 from storage.repositories.users import UserRepository
@@ -31,6 +32,7 @@ class Repositories:
     results: ResultRepository
     disputes: DisputeRepository
     ledger: LedgerRepository
+    statements: StatementRepository
 
     @classmethod
     def create(cls, db: Database, clock: Clock) -> Repositories:
@@ -47,6 +49,7 @@ class Repositories:
             results=ResultRepository(db, clock),
             disputes=DisputeRepository(db, clock),
             ledger=LedgerRepository(db, clock),
+            statements=StatementRepository(db, clock),
         )
 
 
@@ -61,6 +64,7 @@ __all__ = [
     "ProfileRepository",
     "Repositories",
     "ResultRepository",
+    "StatementRepository",
     "ThreadRepository",
     "UserRepository",
 ]

@@ -183,3 +183,8 @@ def test_quiet_hours_wrap_midnight() -> None:
     assert window is not None
     assert window.contains(time(22)) and window.contains(time(7, 59)) and window.contains(time(21))
     assert not window.contains(time(8)) and not window.contains(time(12))
+
+
+def test_empty_quiet_hours_mean_none() -> None:
+    assert parse_quiet_hours("") is None and parse_quiet_hours("  ") is None
+    assert settings(quiet_hours="").quiet_window is None

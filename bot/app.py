@@ -34,7 +34,17 @@ from bot.kit.persistence import SqlitePersistence
 from bot.kit.processor import PerUserUpdateProcessor
 from bot.kit.wizard import Wizard, one_wizard_at_a_time
 from bot.settings import Settings
-from handlers import admin, browse, common, missions, onboarding, results, review, threads
+from handlers import (
+    admin,
+    browse,
+    common,
+    missions,
+    onboarding,
+    payouts,
+    results,
+    review,
+    threads,
+)
 from services.notices import Notice
 from services.ports import Deps, Rules
 from storage.clock import Clock, SystemClock
@@ -47,6 +57,7 @@ FEATURES: tuple[Feature, ...] = (
     review.FEATURE,
     browse.FEATURE,
     results.FEATURE,
+    payouts.FEATURE,
     threads.FEATURE,
     admin.FEATURE,
     common.FEATURE,

@@ -126,8 +126,10 @@ async def test_earnings_per_company_with_the_fee_in_both_languages(fee_bot: BotH
     # 10 % of €12.55 is 125.5 cents: half-up, €1.26.
     assert spaced(jo.last_text) == (
         "💶 My earnings — validated results (page 1/1)\n\n"
-        "🏢 Acme SAS · 2 results\nGross €80.00 · fee €8.00 · net €72.00\n\n"
-        "🏢 Beta SAS · 1 result\nGross €12.55 · fee €1.26 · net €11.29\n\n"
+        "🏢 Acme SAS · 2 results\nGross €80.00 · fee €8.00 · net €72.00\n"
+        "⏳ Not yet on a statement: €72.00\n📈 All time: €72.00\n\n"
+        "🏢 Beta SAS · 1 result\nGross €12.55 · fee €1.26 · net €11.29\n"
+        "⏳ Not yet on a statement: €11.29\n📈 All time: €11.29\n\n"
         "Total · 3 results\nGross €92.55 · fee €9.26 · net €83.29"
     )
     await jo.send("/language")
@@ -135,8 +137,10 @@ async def test_earnings_per_company_with_the_fee_in_both_languages(fee_bot: BotH
     await jo.send("/earnings")
     assert spaced(jo.last_text) == (
         "💶 Mes gains — résultats validés (page 1/1)\n\n"
-        "🏢 Acme SAS · 2 résultats\nBrut 80,00 € · frais 8,00 € · net 72,00 €\n\n"
-        "🏢 Beta SAS · 1 résultat\nBrut 12,55 € · frais 1,26 € · net 11,29 €\n\n"
+        "🏢 Acme SAS · 2 résultats\nBrut 80,00 € · frais 8,00 € · net 72,00 €\n"
+        "⏳ Pas encore sur un relevé : 72,00 €\n📈 Depuis le début : 72,00 €\n\n"
+        "🏢 Beta SAS · 1 résultat\nBrut 12,55 € · frais 1,26 € · net 11,29 €\n"
+        "⏳ Pas encore sur un relevé : 11,29 €\n📈 Depuis le début : 11,29 €\n\n"
         "Total · 3 résultats\nBrut 92,55 € · frais 9,26 € · net 83,29 €"
     )
     await jo.tap("Mes missions")

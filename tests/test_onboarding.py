@@ -9,7 +9,7 @@ from storage.models import Role
 from tests.harness import BotHarness, FakeUser
 
 EVERYONE = {"start", "profile", "help", "language", "cancel", "threads"}
-COMPANY_MENU = EVERYONE | {"newmission", "missions", "review", "export"}
+COMPANY_MENU = EVERYONE | {"newmission", "missions", "review", "payouts", "export"}
 PROSPECTOR_MENU = EVERYONE | {"browse", "mymissions", "submit", "earnings"}
 
 

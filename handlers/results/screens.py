@@ -4,7 +4,7 @@ models and a translator."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -16,7 +16,7 @@ from bot.kit.screens import pager
 from handlers.results.drafts import ResultDraft
 from services import notices
 from services.results import DisputeOutcome, SubmitRefusal, Submittable
-from storage.models import Earning, ProofKind
+from storage.models import Earning, PayoutSummary, ProofKind
 
 PAGE_SIZE = 5
 # A mission's title on a picker button is cut to keep the button readable.
@@ -174,13 +174,16 @@ def auto_validated_notice(notice: notices.ResultAutoValidated, t: Translator) ->
 # --- earnings -----------------------------------------------------------------------------------
 
 
-def earnings(t: Translator, found: Sequence[Earning], page: int) -> Screen:
-    """Validated amounts per company, five a page, and the total of them all."""
+def earnings(
+    t: Translator, found: Sequence[Earning], summaries: Mapping[int, PayoutSummary], page: int
+) -> Screen:
+    """Validated amounts per company with where their money stands, five a page, and the
+    total of them all."""
     back = [button(t.plain("button.back_mine"), MyMissionsCb())]
     if not found:
         return t("earnings.none"), keyboard([back])
     shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    rows = [_earning_row(t, earning) for earning in shown]
+    rows = [_earning_row(t, earning, summaries.get(earning.company_id)) for earning in shown]
     pages = pages_of(len(found))
     text = t(
         "earnings.list",
@@ -199,11 +202,25 @@ def earnings(t: Translator, found: Sequence[Earning], page: int) -> Screen:
     return text, keyboard([row for row in (paging, back) if row])
 
 
-def _earning_row(t: Translator, earning: Earning) -> Html:
+def _earning_row(t: Translator, earning: Earning, summary: PayoutSummary | None) -> Html:
     amounts = _amounts(
         t, earning.results, earning.gross_cents, earning.fee_cents, earning.net_cents
     )
-    return t("earnings.row", company=earning.company_name, amounts=amounts)
+    row = t("earnings.row", company=earning.company_name, amounts=amounts)
+    return row if summary is None else Html(f"{row}\n{_buckets(t, summary)}")
+
+
+def _buckets(t: Translator, summary: PayoutSummary) -> Html:
+    """Where the net amount stands; the empty buckets are left out, all time never is."""
+    buckets = (
+        ("earnings.unstatemented", summary.unstatemented_cents),
+        ("earnings.due", summary.due_cents),
+        ("earnings.overdue", summary.overdue_cents),
+        ("earnings.paid_this_month", summary.paid_this_month_cents),
+    )
+    lines = [t(key, amount=t.money(cents)) for key, cents in buckets if cents]
+    lines.append(t("earnings.all_time", amount=t.money(summary.all_time_cents)))
+    return Html("\n".join(lines))
 
 
 def _amounts(t: Translator, results: int, gross: int, fee: int, net: int) -> Html:

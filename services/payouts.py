@@ -151,6 +151,10 @@ async def _remind(deps: Deps, tx: Transaction, statement: Statement) -> int:
     statements = deps.repos.statements
     kind = statement.next_reminder
     assert kind is not None
+    if kind is ReminderKind.BEFORE and now >= statement.due_at:
+        # Sent late (the bot was down past the due time): it is due now, said once; a
+        # "before" here would schedule the "due" in the past, a second reminder at once.
+        kind = ReminderKind.DUE
     allowed = next_allowed(now, deps.rules.zone, deps.rules.quiet_hours)
     if allowed > now:
         await statements.schedule_reminder(tx, statement.id, allowed, kind)

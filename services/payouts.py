@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -28,7 +27,6 @@ from storage.models import (
     Statement,
     StatementGroup,
     StatementStatus,
-    prospector_code,
 )
 
 # Reminders handled per transaction: a catch-up never holds the write lock for long.
@@ -67,10 +65,9 @@ async def _issue(deps: Deps, tx: Transaction, run_id: int, group: StatementGroup
     statement = await statements.get(statement_id, tx)
     assert statement is not None
     table = await _csv(deps, tx, statement)
-    names = await _names(deps, tx, statement)
     for user_id, to_company, other in (
-        (statement.prospector_id, False, names.company),
-        (statement.company_id, True, names.code),
+        (statement.prospector_id, False, statement.company_name),
+        (statement.company_id, True, statement.prospector_code),
     ):
         issued = notices.StatementIssued(
             statement_id=statement.id,
@@ -113,22 +110,6 @@ def _euros(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-@dataclass(frozen=True)
-class _Names:
-    company: str
-    code: str
-
-
-async def _names(deps: Deps, tx: Transaction, statement: Statement) -> _Names:
-    """The public names of the two sides: the company's name, the prospector's code."""
-    company = await deps.repos.profiles.company(statement.company_id, tx)
-    prospector = await deps.repos.profiles.prospector(statement.prospector_id, tx)
-    return _Names(
-        company.name if company else "?",
-        prospector_code(prospector.number) if prospector else "?",
-    )
-
-
 # --- reminders -----------------------------------------------------------------------------------
 
 
@@ -159,14 +140,13 @@ async def _remind(deps: Deps, tx: Transaction, statement: Statement) -> int:
     if allowed > now:
         await statements.schedule_reminder(tx, statement.id, allowed, kind)
         return 0
-    names = await _names(deps, tx, statement)
     reminder = notices.PaymentReminder(
         statement_id=statement.id,
         number=statement.number,
         net_cents=statement.net_cents,
         due_at=statement.due_at,
         kind=kind,
-        code=names.code,
+        code=statement.prospector_code,
     )
     await deps.notifier.notify(tx, statement.company_id, reminder)
     if kind is ReminderKind.BEFORE:
@@ -179,7 +159,7 @@ async def _remind(deps: Deps, tx: Transaction, statement: Statement) -> int:
         and statement.overdue_reminders + 1 >= deps.rules.max_overdue_reminders
     )
     if escalate:
-        await _escalate(deps, tx, statement, names)
+        await _escalate(deps, tx, statement)
     await statements.schedule_reminder(
         tx,
         statement.id,
@@ -191,14 +171,14 @@ async def _remind(deps: Deps, tx: Transaction, statement: Statement) -> int:
     return 1
 
 
-async def _escalate(deps: Deps, tx: Transaction, statement: Statement, names: _Names) -> None:
+async def _escalate(deps: Deps, tx: Transaction, statement: Statement) -> None:
     alert = notices.PaymentEscalated(
         statement_id=statement.id,
         number=statement.number,
         net_cents=statement.net_cents,
         due_at=statement.due_at,
-        company_name=names.company,
-        code=names.code,
+        company_name=statement.company_name,
+        code=statement.prospector_code,
         overdue_reminders=statement.overdue_reminders + 1,
     )
     for admin_id in sorted(deps.rules.admin_ids):
@@ -228,13 +208,12 @@ async def mark_paid(deps: Deps, company_id: int, statement_id: int, reference: s
             return PaidOutcome.NOT_ALLOWED
         if not await deps.repos.statements.mark_paid(tx, statement.id, company_id, reference):
             return PaidOutcome.ALREADY_PAID
-        names = await _names(deps, tx, statement)
         paid = notices.StatementPaid(
             statement_id=statement.id,
             number=statement.number,
             net_cents=statement.net_cents,
             due_at=statement.due_at,
-            company_name=names.company,
+            company_name=statement.company_name,
             reference=reference,
         )
         await deps.notifier.notify(tx, statement.prospector_id, paid)
@@ -261,14 +240,13 @@ async def record_receipt(
         if not await deps.repos.statements.record_receipt(tx, statement.id, receipt):
             return ReceiptOutcome.ALREADY
         if receipt is Receipt.MISSING:
-            names = await _names(deps, tx, statement)
             missing = notices.PaymentMissing(
                 statement_id=statement.id,
                 number=statement.number,
                 net_cents=statement.net_cents,
                 due_at=statement.due_at,
-                company_name=names.company,
-                code=names.code,
+                company_name=statement.company_name,
+                code=statement.prospector_code,
                 reference=statement.payment_reference or "",
             )
             for admin_id in sorted(deps.rules.admin_ids):

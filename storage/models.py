@@ -401,6 +401,12 @@ class Statement(Model):
     next_reminder: ReminderKind | None
     overdue_reminders: int
     escalated_at: datetime | None
+    company_name: str
+    prospector_number: int
+
+    @property
+    def prospector_code(self) -> str:
+        return prospector_code(self.prospector_number)
 
     @property
     def number(self) -> str:

@@ -17,8 +17,18 @@ _COLUMNS = """
     s.id, s.company_id, s.prospector_id, s.period_start, s.period_end, s.entries,
     s.gross_cents, s.fee_cents, s.net_cents, s.issued_at, s.due_at, s.status, s.paid_at,
     s.paid_by, s.payment_reference, s.receipt, s.receipt_at, s.next_reminder_at,
-    s.next_reminder, s.overdue_reminders, s.escalated_at
+    s.next_reminder, s.overdue_reminders, s.escalated_at,
+    c.name AS company_name, p.number AS prospector_number
 """
+# Every statement is read with the public names of its two sides.
+_FROM = """
+    statements s
+    JOIN company_profiles c ON c.user_id = s.company_id
+    JOIN prospector_profiles p ON p.user_id = s.prospector_id
+"""
+
+
+_FROM_DUE = _FROM.replace("statements s", "statements s INDEXED BY statements_reminders")
 
 
 def _statement(row: Row) -> Statement:
@@ -130,7 +140,7 @@ class StatementRepository:
 
     async def get(self, statement_id: int, reader: Reader | None = None) -> Statement | None:
         row = await (reader or self._db.read).fetch_one(
-            f"SELECT {_COLUMNS} FROM statements s WHERE s.id = ?", (statement_id,)
+            f"SELECT {_COLUMNS} FROM {_FROM} WHERE s.id = ?", (statement_id,)
         )
         return _statement(row) if row else None
 
@@ -154,7 +164,7 @@ class StatementRepository:
     async def reminders_due(self, tx: Transaction, now: datetime, limit: int) -> list[Statement]:
         rows = await tx.fetch_all(
             f"""
-            SELECT {_COLUMNS} FROM statements s INDEXED BY statements_reminders
+            SELECT {_COLUMNS} FROM {_FROM_DUE}
             WHERE s.status = 'due' AND s.next_reminder_at <= ?
             ORDER BY s.next_reminder_at, s.id LIMIT ?
             """,
@@ -222,7 +232,7 @@ class StatementRepository:
         """The company's statements still due, then those paid since `paid_since`."""
         rows = await self._db.read.fetch_all(
             f"""
-            SELECT {_COLUMNS} FROM statements s
+            SELECT {_COLUMNS} FROM {_FROM}
             WHERE s.company_id = ? AND (s.status = 'due' OR s.paid_at >= ?)
             ORDER BY s.status = 'paid', s.due_at, s.id
             LIMIT 50

@@ -121,13 +121,19 @@ async def send_due_reminders(deps: Deps) -> int:
     while True:
         async with deps.db.transaction() as tx:
             due = await deps.repos.statements.reminders_due(tx, deps.clock.now(), REMINDER_BATCH)
+            told: list[tuple[int, notices.Notice]] = []
             for statement in due:
-                sent += await _remind(deps, tx, statement)
+                told += await _remind(deps, tx, statement)
+            await deps.notifier.notify_many(tx, told)
+            sent += sum(isinstance(notice, notices.PaymentReminder) for _, notice in told)
         if len(due) < REMINDER_BATCH:
             return sent
 
 
-async def _remind(deps: Deps, tx: Transaction, statement: Statement) -> int:
+async def _remind(
+    deps: Deps, tx: Transaction, statement: Statement
+) -> list[tuple[int, notices.Notice]]:
+    """Move the statement's reminder on; what to tell whom (nothing in quiet hours)."""
     now = deps.clock.now()
     statements = deps.repos.statements
     kind = statement.next_reminder
@@ -139,7 +145,7 @@ async def _remind(deps: Deps, tx: Transaction, statement: Statement) -> int:
     allowed = next_allowed(now, deps.rules.zone, deps.rules.quiet_hours)
     if allowed > now:
         await statements.schedule_reminder(tx, statement.id, allowed, kind)
-        return 0
+        return []
     reminder = notices.PaymentReminder(
         statement_id=statement.id,
         number=statement.number,
@@ -148,10 +154,10 @@ async def _remind(deps: Deps, tx: Transaction, statement: Statement) -> int:
         kind=kind,
         code=statement.prospector_code,
     )
-    await deps.notifier.notify(tx, statement.company_id, reminder)
+    told: list[tuple[int, notices.Notice]] = [(statement.company_id, reminder)]
     if kind is ReminderKind.BEFORE:
         await statements.schedule_reminder(tx, statement.id, statement.due_at, ReminderKind.DUE)
-        return 1
+        return told
     overdue = kind is ReminderKind.OVERDUE
     escalate = (
         overdue
@@ -159,7 +165,7 @@ async def _remind(deps: Deps, tx: Transaction, statement: Statement) -> int:
         and statement.overdue_reminders + 1 >= deps.rules.max_overdue_reminders
     )
     if escalate:
-        await _escalate(deps, tx, statement)
+        told += _escalation(deps, statement)
     await statements.schedule_reminder(
         tx,
         statement.id,
@@ -168,10 +174,11 @@ async def _remind(deps: Deps, tx: Transaction, statement: Statement) -> int:
         overdue_sent=overdue,
         escalated=escalate,
     )
-    return 1
+    return told
 
 
-async def _escalate(deps: Deps, tx: Transaction, statement: Statement) -> None:
+def _escalation(deps: Deps, statement: Statement) -> list[tuple[int, notices.Notice]]:
+    """The admins' one alert about a statement still unpaid after the overdue reminders."""
     alert = notices.PaymentEscalated(
         statement_id=statement.id,
         number=statement.number,
@@ -181,8 +188,7 @@ async def _escalate(deps: Deps, tx: Transaction, statement: Statement) -> None:
         code=statement.prospector_code,
         overdue_reminders=statement.overdue_reminders + 1,
     )
-    for admin_id in sorted(deps.rules.admin_ids):
-        await deps.notifier.notify(tx, admin_id, alert)
+    return [(admin_id, alert) for admin_id in sorted(deps.rules.admin_ids)]
 
 
 # --- payment and receipt -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ in the outbox, inside the caller's transaction)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -23,6 +24,10 @@ from storage.repositories import Repositories
 class Notifier(Protocol):
     async def notify(self, tx: Transaction, user_id: int, notice: Notice) -> None:
         """Queue `notice` for one user, in `tx`."""
+
+    async def notify_many(self, tx: Transaction, notices: Sequence[tuple[int, Notice]]) -> None:
+        """Queue each (user, notice) pair, in `tx`, in one go: for scheduled work that tells
+        many people at once."""
 
     async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
         """Queue `notice` for everyone in `audience`, in `tx`, without holding the write

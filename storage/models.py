@@ -85,6 +85,16 @@ class OutboxStatus(StrEnum):
     UNDELIVERABLE = "undeliverable"
 
 
+class QueuedMessage(Model):
+    """A message to queue in the outbox: a Bot API method and its parameters."""
+
+    chat_id: int
+    method: str
+    params: dict[str, Any]
+    priority: Priority = Priority.NOTIFICATION
+    thread_id: int | None = None
+
+
 class OutboxMessage(Model):
     id: int
     chat_id: int

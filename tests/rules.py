@@ -3,6 +3,7 @@ records what the rules asked to send, and users seeded straight into storage."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,9 @@ class RecordingNotifier:
 
     async def notify(self, tx: Transaction, user_id: int, notice: Notice) -> None:
         self.sent.append((user_id, notice))
+
+    async def notify_many(self, tx: Transaction, notices: Sequence[tuple[int, Notice]]) -> None:
+        self.sent.extend(notices)
 
     async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
         self.fanned_out.append((audience, notice))

@@ -7,7 +7,7 @@ A notice to a whole audience becomes one campaign row instead, rendered in every
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from bot.kit.i18n import LANGUAGES, Catalogs, Translator
 from bot.kit.outbox import enqueue_send, stored_params
 from services.notices import Notice
 from storage.database import Transaction
-from storage.models import Audience, CampaignMessage, Priority
+from storage.models import Audience, CampaignMessage, Priority, QueuedMessage
 from storage.repositories import Repositories
 
 
@@ -70,6 +70,24 @@ class OutboxNotifier:
             outbound.priority,
             notice.thread_id,
         )
+
+    async def notify_many(self, tx: Transaction, notices: Sequence[tuple[int, Notice]]) -> None:
+        languages = await self._repos.users.languages(tx, (user_id for user_id, _ in notices))
+        default = self._catalogs.default
+        rows = []
+        for user_id, notice in notices:
+            outbound = self.render(notice, self._catalogs[languages.get(user_id, default)])
+            params = stored_params(outbound.method, outbound.params, outbound.markup)
+            rows.append(
+                QueuedMessage(
+                    chat_id=user_id,
+                    method=outbound.method,
+                    params=params,
+                    priority=outbound.priority,
+                    thread_id=notice.thread_id,
+                )
+            )
+        await self._repos.outbox.enqueue_many(tx, rows)
 
     async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
         """Render `notice` once per language and record it as a campaign in `tx`; its

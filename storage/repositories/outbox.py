@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from storage.clock import Clock, from_db, to_db
 from storage.database import Database, Row, Transaction
-from storage.models import OutboxMessage, OutboxStatus, Priority
+from storage.models import OutboxMessage, OutboxStatus, Priority, QueuedMessage
 
 
 def _message(row: Row) -> OutboxMessage:
@@ -58,6 +58,23 @@ class OutboxRepository:
         )
         self.wake_after_commit(tx)
         return row_id
+
+    async def enqueue_many(self, tx: Transaction, rows: Sequence[QueuedMessage]) -> None:
+        """Queue several messages with one statement, in the caller's transaction."""
+        now = to_db(self._clock.now())
+        await tx.execute_many(
+            """
+            INSERT INTO outbox (chat_id, priority, method, params, not_before, created_at,
+                thread_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                (r.chat_id, int(r.priority), r.method, json.dumps(r.params), now, now, r.thread_id)
+                for r in rows
+            ],
+        )
+        if rows:
+            self.wake_after_commit(tx)
 
     async def due(self, limit: int, busy_chats: frozenset[int]) -> list[tuple[OutboxMessage, bool]]:
         """The next rows to send, each the oldest pending row of its chat, with whether the

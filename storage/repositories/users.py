@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from storage.clock import Clock, to_db
 from storage.database import Database, Reader, Row, Transaction
 from storage.models import Role, User
@@ -19,6 +21,17 @@ class UserRepository:
             "SELECT * FROM users WHERE id = ?", (user_id,)
         )
         return _user(row) if row else None
+
+    async def languages(self, tx: Transaction, user_ids: Iterable[int]) -> dict[int, str]:
+        """The language of each of these users (those who exist)."""
+        wanted = sorted(set(user_ids))
+        if not wanted:
+            return {}
+        marks = ", ".join("?" for _ in wanted)
+        rows = await tx.fetch_all(
+            f"SELECT id, language FROM users WHERE id IN ({marks})", tuple(wanted)
+        )
+        return {int(row["id"]): str(row["language"]) for row in rows}
 
     async def seen(
         self,

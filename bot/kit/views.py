@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.kit.i18n import Html, Translator
 from bot.kit.labels import APPROVAL, MISSION_STATUS, PAY_MODEL, TARGET
-from storage.models import Mission, MissionFields, Result
+from storage.models import Mission, MissionFields, Result, ResultDetails
 
 
 def rate_line(t: Translator, fields: MissionFields) -> Html:
@@ -82,15 +82,20 @@ def company_card(t: Translator, mission: Mission, applicants: int) -> Html:
     )
 
 
+def contact_lines(t: Translator, details: ResultDetails) -> list[Html]:
+    """What a prospector reports of a call, one line per field filled in."""
+    lines = [t("result.contact", name=details.contact_name)]
+    if details.contact_company:
+        lines.append(t("result.contact_company", company=details.contact_company))
+    lines.append(t("result.phone", phone=details.phone))
+    if details.appointment_at:
+        lines.append(t("result.appointment", moment=t.datetime(details.appointment_at)))
+    if details.notes:
+        lines.append(t("result.notes", notes=details.notes))
+    return lines
+
+
 def result_details(t: Translator, result: Result) -> Html:
-    """What the prospector reported of a call, one line per field they filled in."""
-    lines = [t("result.contact", name=result.contact_name)]
-    if result.contact_company:
-        lines.append(t("result.contact_company", company=result.contact_company))
-    lines.append(t("result.phone", phone=result.phone))
-    if result.appointment_at:
-        lines.append(t("result.appointment", moment=t.datetime(result.appointment_at)))
-    if result.notes:
-        lines.append(t("result.notes", notes=result.notes))
-    lines.append(t("result.submitted", moment=t.datetime(result.submitted_at)))
-    return Html("\n".join(lines))
+    """A submitted result: what was reported, and when."""
+    submitted = t("result.submitted", moment=t.datetime(result.submitted_at))
+    return Html("\n".join([*contact_lines(t, result), submitted]))

@@ -13,6 +13,7 @@ from bot.kit.i18n import Html, Translator, key_table
 from bot.kit.keyboards import button, keyboard
 from bot.kit.notifier import Outbound, text_message
 from bot.kit.screens import pager
+from bot.kit.views import contact_lines
 from handlers.results.drafts import ResultDraft
 from services import notices
 from services.results import DisputeOutcome, SubmitRefusal, Submittable
@@ -108,14 +109,7 @@ def intro(t: Translator, draft: ResultDraft) -> Html:
 
 def summary(draft: ResultDraft, t: Translator) -> Html:
     """The result as it will be sent, for the prospector to check."""
-    lines = [t("result.line.contact", name=draft.contact_name or "")]
-    if draft.contact_company:
-        lines.append(t("result.line.company", company=draft.contact_company))
-    lines.append(t("result.line.phone", phone=draft.phone or ""))
-    if draft.appointment_at is not None:
-        lines.append(t("result.line.appointment", moment=t.datetime(draft.appointment_at)))
-    if draft.notes:
-        lines.append(t("result.line.notes", notes=draft.notes))
+    lines = contact_lines(t, draft.details())
     if draft.proof is not None:
         lines.append(t("result.line.proof", kind=t.plain(PROOF_KIND[draft.proof.kind])))
     return t(

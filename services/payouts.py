@@ -10,13 +10,11 @@ function here is idempotent: a late, repeated or missed tick catches up, once.""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from services import notices
-from services.export import neutralised
+from services.export import csv_document, euros_cell, moment_cell
 from services.ports import Deps
 from services.schedule import next_allowed
 from storage.clock import from_db
@@ -87,27 +85,21 @@ async def _issue(deps: Deps, tx: Transaction, run_id: int, group: StatementGroup
 
 
 async def _csv(deps: Deps, tx: Transaction, statement: Statement) -> str:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    zone = deps.rules.zone
-    for row in await deps.repos.statements.entry_rows(statement.id, tx):
-        cells = [
+    """The statement's entries, as the mission export writes its results."""
+    rows = [
+        [
             str(row["result_id"]),
             str(row["mission_id"]),
             row["title"],
             row["contact_name"],
-            from_db(row["created_at"]).astimezone(zone).isoformat(timespec="minutes"),
-            _euros(row["gross_cents"]),
-            _euros(row["fee_cents"]),
-            _euros(row["net_cents"]),
+            moment_cell(from_db(row["created_at"]), deps.rules.zone),
+            euros_cell(row["gross_cents"]),
+            euros_cell(row["fee_cents"]),
+            euros_cell(row["net_cents"]),
         ]
-        writer.writerow([neutralised(cell) for cell in cells])
-    return "\ufeff" + buffer.getvalue()
-
-
-def _euros(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
+        for row in await deps.repos.statements.entry_rows(statement.id, tx)
+    ]
+    return csv_document(CSV_HEADER, rows)
 
 
 # --- reminders -----------------------------------------------------------------------------------

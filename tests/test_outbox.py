@@ -1,6 +1,6 @@
 """The outbox dispatcher, driven through the real Application and the fake Telegram.
 
-Rows are queued the way product code queues them (`enqueue_message` in a transaction) and
+Rows are queued the way product code queues them (`enqueue_send` in a transaction) and
 the tests look at what each user's chat shows, at the Bot API calls the fake received and at
 the rows' recorded outcome.
 
@@ -23,8 +23,10 @@ from typing import Any
 
 import pytest
 
-from bot.kit.outbox import OutboxOptions, enqueue_message
+from bot.kit.outbox import OutboxOptions, enqueue_send
+from storage.database import Transaction
 from storage.models import OutboxMessage, OutboxStatus, Priority
+from storage.repositories import OutboxRepository
 from tests.fake_telegram import FakeTelegram
 from tests.harness import FAST_OUTBOX, BotHarness, FakeUser, make_settings
 
@@ -97,13 +99,19 @@ async def started_users(bot: BotHarness, *names: str) -> list[FakeUser]:
     return users
 
 
+async def text_row(
+    outbox: OutboxRepository, tx: Transaction, chat_id: int, text: str, priority: Priority
+) -> int:
+    return await enqueue_send(outbox, tx, chat_id, "send_message", {"text": text}, None, priority)
+
+
 async def enqueue(
     bot: BotHarness, *rows: tuple[int, str], priority: Priority = Priority.NOTIFICATION
 ) -> list[int]:
     """Queue (chat_id, text) rows in one transaction, as product code does."""
     async with bot.services.db.transaction() as tx:
         return [
-            await enqueue_message(bot.services.repos.outbox, tx, chat_id, text, priority=priority)
+            await text_row(bot.services.repos.outbox, tx, chat_id, text, priority)
             for chat_id, text in rows
         ]
 
@@ -173,9 +181,7 @@ async def test_rows_committed_together_go_out_by_priority(make_bot: MakeBot, log
             ("U5", Priority.NOTIFICATION),
             ("U6", Priority.NOTIFICATION),
         ]:
-            await enqueue_message(
-                outbox, tx, ids[name], f"{priority.name} {name}", priority=priority
-            )
+            await text_row(outbox, tx, ids[name], f"{priority.name} {name}", priority)
     await bot.settle()
 
     assert [s.text for s in log.since(mark)] == [

@@ -55,22 +55,6 @@ class OutboxOptions:
     stop_timeout: float = 3.0
 
 
-async def enqueue_message(
-    outbox: OutboxRepository,
-    tx: Transaction,
-    chat_id: int,
-    text: str,
-    *,
-    reply_markup: InlineKeyboardMarkup | None = None,
-    priority: Priority = Priority.NOTIFICATION,
-    thread_id: int | None = None,
-) -> int:
-    """Queue an HTML text message, in the caller's transaction."""
-    return await enqueue_send(
-        outbox, tx, chat_id, "send_message", {"text": text}, reply_markup, priority, thread_id
-    )
-
-
 async def enqueue_send(
     outbox: OutboxRepository,
     tx: Transaction,

@@ -7,10 +7,22 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.kit.callbacks import CallbackData
+from bot.kit.callbacks import CallbackData, ThreadReplyCb
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import Translator
 from bot.kit.keyboards import button
+
+
+def thread_in_markup(message: Message) -> int | None:
+    """The thread a message of ours belongs to: relayed and thread messages carry it in
+    their Reply button."""
+    markup = message.reply_markup
+    for row in markup.inline_keyboard if markup else ():
+        for key in row:
+            data = ThreadReplyCb.unpack(key.callback_data)
+            if data is not None:
+                return data.thread_id
+    return None
 
 
 def chat_id_of(update: Update) -> int:

@@ -48,11 +48,11 @@ from telegram.ext._utils.types import ConversationDict as ConversationDict
 from telegram.ext._utils.types import ConversationKey as ConversationKey
 from telegram.warnings import PTBUserWarning
 
-from bot.kit.callbacks import CallbackData, ThreadReplyCb
+from bot.kit.callbacks import CallbackData
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import Html, Translator
 from bot.kit.keyboards import button, in_rows, keyboard
-from bot.kit.screens import chat_id_of, close_keyboard, refuse
+from bot.kit.screens import chat_id_of, close_keyboard, refuse, thread_in_markup
 from services.validation import Invalid
 from storage.models import Proof, ProofKind
 
@@ -67,12 +67,7 @@ class _ReplyToThread(filters.MessageFilter):
 
     def filter(self, message: Message) -> bool:
         replied = message.reply_to_message
-        markup = replied.reply_markup if replied else None
-        return markup is not None and any(
-            ThreadReplyCb.matches(key.callback_data)
-            for row in markup.inline_keyboard
-            for key in row
-        )
+        return replied is not None and thread_in_markup(replied) is not None
 
 
 REPLY_TO_THREAD = _ReplyToThread(name="REPLY_TO_THREAD")

@@ -9,7 +9,7 @@ from telegram.ext import filters
 
 from bot.kit.callbacks import AskQuestionCb, ThreadReplyCb
 from bot.kit.context import CallboardContext
-from bot.kit.screens import chat_id_of, refuse
+from bot.kit.screens import chat_id_of, refuse, thread_in_markup
 from handlers.threads import screens
 from services import threads
 from storage.models import MessageKind, Role, Thread
@@ -76,23 +76,12 @@ async def _thread_for(message: Message, context: CallboardContext) -> Thread | N
     if replied is not None:
         thread_id = await context.repos.outbox.thread_of(message.chat_id, replied.message_id)
         if thread_id is None:
-            thread_id = _thread_in_markup(replied)
+            thread_id = thread_in_markup(replied)
         if thread_id is not None:
             return await threads.member_thread(context.deps, me, thread_id)
     assert context.user_data is not None
     current = context.user_data.get(CURRENT_THREAD)
     return await threads.member_thread(context.deps, me, int(current)) if current else None
-
-
-def _thread_in_markup(message: Message) -> int | None:
-    """A message we sent directly (a thread view) carries its thread in its Reply button."""
-    markup = message.reply_markup
-    for row in markup.inline_keyboard if markup else ():
-        for key in row:
-            data = ThreadReplyCb.unpack(key.callback_data)
-            if data is not None:
-                return data.thread_id
-    return None
 
 
 def _content(message: Message) -> tuple[MessageKind, str | None, str]:

@@ -147,10 +147,7 @@ def build_application(
         deps = Deps(db=db, repos=repos, notifier=notifier, clock=clock, rules=rules_of(settings))
         application.bot_data[SERVICES_KEY] = Services(
             settings=settings,
-            db=db,
-            clock=clock,
             catalogs=catalogs,
-            repos=repos,
             outbox=dispatcher,
             expander=expander,
             commands=commands,

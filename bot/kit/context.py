@@ -74,15 +74,24 @@ class Navigator:
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    db: Database
-    clock: Clock
     catalogs: Catalogs
-    repos: Repositories
     outbox: OutboxDispatcher
     expander: CampaignExpander
     commands: list[Command]
     deps: Deps
     navigator: Navigator
+
+    @property
+    def db(self) -> Database:
+        return self.deps.db
+
+    @property
+    def repos(self) -> Repositories:
+        return self.deps.repos
+
+    @property
+    def clock(self) -> Clock:
+        return self.deps.clock
 
     async def publish_menu(self, bot: Bot, user: User) -> None:
         admin = user.id in self.settings.admin_ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
@@ -22,6 +23,10 @@ class FakeTelegramServer:
 
     def __init__(self, api: FakeTelegram | None = None) -> None:
         self.api = api or FakeTelegram()
+        # Seconds every request waits before the fake answers it, as a slow Telegram would.
+        self.latency = 0.0
+        self._busy = 0
+        self._busy_lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -39,8 +44,18 @@ class FakeTelegramServer:
     def base_file_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/file/bot"
 
+    @property
+    def requests_in_progress(self) -> int:
+        """Requests received and not yet answered (a killed client's may still be)."""
+        with self._busy_lock:
+            return self._busy
+
+    def _track(self, delta: int) -> None:
+        with self._busy_lock:
+            self._busy += delta
+
     def start(self) -> FakeTelegramServer:
-        handler = type("Handler", (_Handler,), {"api": self.api})
+        handler = type("Handler", (_Handler,), {"api": self.api, "server_front": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         # A short poll interval keeps stop() prompt.
@@ -74,6 +89,7 @@ class FakeTelegramServer:
 
 class _Handler(BaseHTTPRequestHandler):
     api: FakeTelegram
+    server_front: FakeTelegramServer
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
@@ -86,6 +102,14 @@ class _Handler(BaseHTTPRequestHandler):
         return None  # keep pytest output readable
 
     def _dispatch(self) -> None:
+        self.server_front._track(+1)
+        try:
+            time.sleep(self.server_front.latency)
+            self._answer()
+        finally:
+            self.server_front._track(-1)
+
+    def _answer(self) -> None:
         url = urlsplit(self.path)
         match = _PATH.match(url.path)
         if match is None:

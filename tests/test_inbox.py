@@ -1,0 +1,165 @@
+"""The inbox across crashes and stops: the real `python -m bot` process against the fake
+Telegram over loopback HTTP, killed with SIGKILL or stopped with SIGTERM mid-burst."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fake_telegram import FakeTelegram, FakeTelegramServer
+from tests.test_process import ROOT, bot_env, wait_for
+
+USERS = 20
+UPDATES_PER_USER = 10  # under the flood guard's 20 in 10 s
+HELP_TITLE = "Commands"
+
+
+@pytest.fixture
+def server() -> Iterator[FakeTelegramServer]:
+    with FakeTelegramServer(FakeTelegram()) as running:
+        yield running
+
+
+def start_bot(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot"], env=env, cwd=cwd,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def queue_burst(api: FakeTelegram) -> dict[int, int]:
+    """Every user sends /help UPDATES_PER_USER times, interleaved; returns update id → user."""
+    senders: dict[int, int] = {}
+    users = [9001 + n for n in range(USERS)]
+    for user in users:
+        api.add_user(user, f"User {user}", language_code="en")
+    for _ in range(UPDATES_PER_USER):
+        for user in users:
+            senders[api.user_sends_text(user, "/help")["update_id"]] = user
+    return senders
+
+
+def replies(api: FakeTelegram, senders: dict[int, int]) -> Counter[int]:
+    """How many help texts each user received."""
+    return Counter(
+        {
+            user: sum(HELP_TITLE in (m.text or "") for m in api.bot_messages(user))
+            for user in set(senders.values())
+        }
+    )
+
+
+def taken(database: Path) -> set[int]:
+    """The update ids the inbox records as taken by a handler."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT update_id FROM inbox WHERE status = 'taken'")
+        return {int(row[0]) for row in rows}
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    return stderr
+
+
+def test_kill_9_mid_burst_loses_no_update_and_processes_none_twice(
+    tmp_path: Path, server: FakeTelegramServer
+) -> None:
+    """200 updates from 20 users (each `/help`, one reply each); SIGKILL once about a third
+    of the replies arrived; restart.
+
+    - Lost: an update whose id the inbox does not record as taken after the restart, or
+      whose reply never arrives although its handler had not started at the kill.
+    - Processed twice: a user receiving more replies than their updates that ran; the inbox
+      holding an update id once and as taken means its handlers were let through once.
+    An update in a handler at the kill (taken then, its reply not yet sent) is not run again:
+    at most once, since a handler may already have changed the database or sent part of its
+    answer. Each user's updates run one at a time, so each user has at most one such.
+    """
+    api = server.api
+    senders = queue_burst(api)
+    database = tmp_path / "data" / "bot.sqlite3"
+    env = bot_env(tmp_path, server, PYTHONPATH=str(ROOT))
+    first = start_bot(env, tmp_path)
+    try:
+        wait_for(lambda: replies(api, senders).total() >= len(senders) // 3)
+        first.kill()
+        first.communicate(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    wait_for(lambda: server.requests_in_progress == 0)
+    replied_before = replies(api, senders)
+    taken_before = Counter(senders[update_id] for update_id in taken(database))
+    in_handler = taken_before - replied_before
+    assert replied_before.total() < len(senders), "the kill came too late to test anything"
+    assert all(count <= 1 for count in in_handler.values()), in_handler
+
+    second = start_bot(env, tmp_path)
+    try:
+        expected = Counter({user: UPDATES_PER_USER for user in set(senders.values())})
+        expected.subtract(in_handler)
+        wait_for(lambda: taken(database) == set(senders) and replies(api, senders) == expected)
+        stderr = stop(second)
+    finally:
+        if second.poll() is None:
+            second.kill()
+    assert replies(api, senders) == expected
+    assert "Traceback" not in stderr
+
+
+# Every call to the fake waits this long: a Telegram that answers, but slowly.
+SLOW_TELEGRAM = 1.0
+# The bound the issue sets. Nothing in the stop waits on Telegram past fixed grace periods
+# (in-flight handlers, outbox sends, the last getUpdates), so the bound holds whatever the
+# latency; it is far above what a stop takes once Telegram is fast.
+STOP_BOUND = 5.0
+
+
+def test_sigterm_with_a_slow_telegram_stops_within_5_s_and_loses_nothing(
+    tmp_path: Path, server: FakeTelegramServer
+) -> None:
+    """A burst of 200 updates is being answered when Telegram slows to one second a call;
+    SIGTERM stops the bot within 5 s. The updates it had not started are processed after
+    the restart (those cut off in a handler are not run again, as after a crash)."""
+    api = server.api
+    env = bot_env(tmp_path, server, PYTHONPATH=str(ROOT))
+    database = tmp_path / "data" / "bot.sqlite3"
+    first = start_bot(env, tmp_path)
+    try:
+        wait_for(lambda: any(method == "getUpdates" for method, _ in api.calls))
+        senders = queue_burst(api)
+        wait_for(lambda: replies(api, senders).total() >= len(senders) // 4)
+        server.latency = SLOW_TELEGRAM
+        started = time.monotonic()
+        stderr = stop(first)
+        elapsed = time.monotonic() - started
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert elapsed < STOP_BOUND, f"took {elapsed:.1f}s to stop"
+    assert "Traceback" not in stderr
+    server.latency = 0
+    wait_for(lambda: server.requests_in_progress == 0)
+    in_handler = Counter(senders[update_id] for update_id in taken(database)) - replies(
+        api, senders
+    )
+
+    second = start_bot(env, tmp_path)
+    try:
+        expected = Counter({user: UPDATES_PER_USER for user in set(senders.values())})
+        expected.subtract(in_handler)
+        wait_for(lambda: taken(database) == set(senders) and replies(api, senders) == expected)
+        stop(second)
+    finally:
+        if second.poll() is None:
+            second.kill()

@@ -28,6 +28,7 @@ from bot.kit.context import SERVICES_KEY, CallboardApp, CallboardContext, Servic
 from bot.kit.errors import on_error
 from bot.kit.feature import Feature, Stage, navigator_of
 from bot.kit.i18n import Catalogs
+from bot.kit.inbox import InboxApplication, InboxQueue
 from bot.kit.notifier import OutboxNotifier, Renderer, Renderers
 from bot.kit.outbox import OutboxDispatcher, OutboxOptions
 from bot.kit.persistence import SqlitePersistence
@@ -49,7 +50,7 @@ from services.notices import Notice
 from services.ports import Deps, Rules
 from storage.clock import Clock, SystemClock
 from storage.database import Database
-from storage.repositories import Repositories
+from storage.repositories import InboxRepository, Repositories
 
 FEATURES: tuple[Feature, ...] = (
     onboarding.FEATURE,
@@ -133,6 +134,7 @@ def build_application(
         global_rate=settings.outbox_global_rate, chat_rate=settings.outbox_chat_rate
     )
     db = Database(settings.database_path)
+    update_queue = InboxQueue(db, InboxRepository(db, clock))
 
     async def post_init(application: CallboardApp) -> None:
         await db.open()
@@ -158,6 +160,8 @@ def build_application(
         dispatcher.start()
         expander.start()
         jobs.schedule(application, settings)
+        # Before polling or the webhook starts, so these run ahead of anything new.
+        await update_queue.queue_pending(application.bot)
 
     async def post_stop(application: CallboardApp) -> None:
         services: Services | None = application.bot_data.get(SERVICES_KEY)
@@ -170,6 +174,8 @@ def build_application(
 
     builder = (
         ApplicationBuilder()
+        .application_class(InboxApplication)
+        .update_queue(update_queue)
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)

@@ -28,7 +28,7 @@ CORE_TABLES = {
     "users",
     "company_profiles",
     "prospector_profiles",
-    "processed_updates",
+    "inbox",
     "outbox",
     "persistence_user_data",
     "persistence_conversations",

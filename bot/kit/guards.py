@@ -60,7 +60,7 @@ class FloodGuard:
 
 async def skip_processed(update: Update, context: CallboardContext) -> None:
     async with context.db.transaction() as tx:
-        first_time = await context.repos.updates.claim(tx, update.update_id)
+        first_time = await context.repos.inbox.claim(tx, update.update_id)
     if not first_time:
         _LOGGER.info("update %s already processed; ignored", update.update_id)
         raise ApplicationHandlerStop

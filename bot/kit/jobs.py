@@ -72,7 +72,7 @@ async def send_payment_reminders(context: CallboardContext) -> int:
 async def forget_old_updates(context: CallboardContext) -> None:
     """Telegram redelivers an update within a day at most; older ids need not be kept."""
     async with context.db.transaction() as tx:
-        await context.repos.updates.forget_before(tx, context.clock.now() - UPDATE_MEMORY)
+        await context.repos.inbox.forget_before(tx, context.clock.now() - UPDATE_MEMORY)
 
 
 async def minute_tick(context: CallboardContext) -> None:

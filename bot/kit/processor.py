@@ -4,12 +4,16 @@ A user's update first waits for that user's previous one, and only then takes on
 shared slots: a user who sends a burst (or whose replies are slow) holds one slot at a
 time, so everyone else goes on at once, while a wizard still sees its user's messages one
 at a time and in the order they were sent.
+
+At a stop, updates not yet started are not run: they are still pending in the inbox
+(`bot.kit.inbox`) and run after the next start, in order. Those under way get a grace period,
+then are cancelled (and not run again: see docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -27,23 +31,48 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._running: set[asyncio.Task[Any]] = set()
+        self._stopping = False
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _sender(update)
         if key is None:
             async with self._slots:
-                await coroutine
+                await self._run(coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock, self._slots:
-                await coroutine
+                await self._run(coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 # Nobody else queued for this user: drop the lock so the map stays small.
                 del self._waiting[key], self._locks[key]
+
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
+        if self._stopping:
+            # Left pending in the inbox, to run after the next start.
+            if isinstance(coroutine, Coroutine):
+                coroutine.close()
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            await coroutine
+        finally:
+            self._running.discard(task)
+
+    async def stop_taking(self, grace: float) -> None:
+        """Start no more updates; cancel those still running after `grace` seconds."""
+        self._stopping = True
+        if not self._running:
+            return
+        _done, late = await asyncio.wait(set(self._running), timeout=grace)
+        for task in late:
+            task.cancel()
 
     async def initialize(self) -> None:
         """Nothing to set up."""

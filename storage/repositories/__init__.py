@@ -15,7 +15,7 @@ from storage.repositories.profiles import ProfileRepository
 from storage.repositories.results import DisputeRepository, ResultRepository
 from storage.repositories.statements import StatementRepository
 from storage.repositories.threads import ThreadRepository
-from storage.repositories.updates import ProcessedUpdateRepository
+from storage.repositories.updates import InboxRepository
 from storage.repositories.users import UserRepository
 
 
@@ -23,7 +23,7 @@ from storage.repositories.users import UserRepository
 class Repositories:
     users: UserRepository
     profiles: ProfileRepository
-    updates: ProcessedUpdateRepository
+    inbox: InboxRepository
     outbox: OutboxRepository
     missions: MissionRepository
     assignments: AssignmentRepository
@@ -40,7 +40,7 @@ class Repositories:
         return cls(
             users=UserRepository(db, clock),
             profiles=ProfileRepository(db, clock),
-            updates=ProcessedUpdateRepository(clock),
+            inbox=InboxRepository(db, clock),
             outbox=outbox,
             missions=MissionRepository(db, clock),
             assignments=AssignmentRepository(db, clock),
@@ -57,10 +57,10 @@ __all__ = [
     "AssignmentRepository",
     "CampaignRepository",
     "DisputeRepository",
+    "InboxRepository",
     "LedgerRepository",
     "MissionRepository",
     "OutboxRepository",
-    "ProcessedUpdateRepository",
     "ProfileRepository",
     "Repositories",
     "ResultRepository",

@@ -1,0 +1,78 @@
+"""Updates survive a crash: the application's update queue stores each update in the inbox
+table before Telegram is told it was received, and a stop leaves unstarted updates there.
+
+PTB confirms updates only after putting them in the update queue: polling asks for the next
+batch (whose offset confirms the previous one) once every update of the batch was put, and
+the webhook answers 200 once its update was put. So `InboxQueue.put` commits the update
+before Telegram may forget it. An update already in the inbox (a redelivery, or a batch
+fetched again after a failure) is not queued twice. At the next start, the updates still
+pending are queued again, oldest first, before any new one is fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+
+from telegram import Bot, Update
+from telegram.error import TelegramError
+
+from bot.kit.context import CallboardApp
+from bot.kit.processor import PerUserUpdateProcessor
+from storage.database import Database
+from storage.repositories import InboxRepository
+
+_LOGGER = logging.getLogger(__name__)
+
+# How long a stop lets the updates under way finish before cutting them off.
+HANDLER_GRACE = 1.0
+
+
+class UpdateNotStoredError(TelegramError):
+    """The inbox could not store an update (database locked, disk full). A TelegramError, so
+    PTB's polling loop logs it, waits and fetches the same batch again instead of ending;
+    the webhook answers 500, and Telegram delivers the update again later."""
+
+
+class InboxQueue(asyncio.Queue[object]):
+    def __init__(self, db: Database, inbox: InboxRepository) -> None:
+        super().__init__()
+        self._db = db
+        self._inbox = inbox
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update) and not await self._receive(item):
+            return
+        await super().put(item)
+
+    async def _receive(self, update: Update) -> bool:
+        """Store the update; False if the inbox already had it (queued or handled)."""
+        try:
+            async with self._db.transaction() as tx:
+                return await self._inbox.receive(tx, update.update_id, update.to_json())
+        except sqlite3.Error as exc:
+            raise UpdateNotStoredError(
+                f"update {update.update_id} could not be stored: {exc}"
+            ) from exc
+
+    async def queue_pending(self, bot: Bot) -> None:
+        """Queue the updates received but not handled before the last stop or crash."""
+        pending = await self._inbox.pending()
+        for _update_id, payload in pending:
+            await super().put(Update.de_json(json.loads(payload), bot))
+        if pending:
+            _LOGGER.info("%d update(s) received before the restart queued again", len(pending))
+
+
+class InboxApplication(CallboardApp):
+    """Stops without working through the backlog: what is not started stays pending in the
+    inbox for the next start, and what is under way gets HANDLER_GRACE seconds, so a stop
+    does not wait on a slow Telegram for every queued update."""
+
+    async def stop(self) -> None:
+        processor = self.update_processor
+        if isinstance(processor, PerUserUpdateProcessor):
+            await processor.stop_taking(HANDLER_GRACE)
+        await super().stop()

@@ -15,9 +15,11 @@ import asyncio
 import json
 import logging
 import sqlite3
+from typing import Any
 
 from telegram import Bot, Update
 from telegram.error import TelegramError
+from telegram.ext import Updater
 
 from bot.kit.context import CallboardApp
 from bot.kit.processor import PerUserUpdateProcessor
@@ -28,6 +30,8 @@ _LOGGER = logging.getLogger(__name__)
 
 # How long a stop lets the updates under way finish before cutting them off.
 HANDLER_GRACE = 1.0
+# How long a stop waits for Telegram to confirm the last batch fetched.
+CONFIRM_LIMIT = 1.0
 
 
 class UpdateNotStoredError(TelegramError):
@@ -66,10 +70,32 @@ class InboxQueue(asyncio.Queue[object]):
             _LOGGER.info("%d update(s) received before the restart queued again", len(pending))
 
 
+class InboxUpdater(Updater):
+    """At a stop, PTB's updater calls getUpdates once more to confirm the last batch. The
+    inbox already holds that batch and ignores it when Telegram delivers it again, so a slow
+    Telegram gets CONFIRM_LIMIT seconds for that call, not its full answer time."""
+
+    async def stop(self) -> None:
+        try:
+            async with asyncio.timeout(CONFIRM_LIMIT):
+                await super().stop()
+        except TimeoutError:
+            _LOGGER.warning(
+                "Telegram did not confirm the last updates within %s s; they are in the "
+                "inbox and will be ignored when delivered again",
+                CONFIRM_LIMIT,
+            )
+
+
 class InboxApplication(CallboardApp):
     """Stops without working through the backlog: what is not started stays pending in the
     inbox for the next start, and what is under way gets HANDLER_GRACE seconds, so a stop
     does not wait on a slow Telegram for every queued update."""
+
+    def __init__(self, *, updater: Updater | None, **kwargs: Any) -> None:
+        if updater is not None:
+            updater = InboxUpdater(bot=updater.bot, update_queue=updater.update_queue)
+        super().__init__(updater=updater, **kwargs)
 
     async def stop(self) -> None:
         processor = self.update_processor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from bot.kit.guards import FloodGuard
 from storage.clock import ManualClock
 from tests.fake_telegram import FakeTelegram
 from tests.harness import BotHarness, make_settings
+
+APOLOGY_FR = "😕 Désolé, un problème est survenu de notre côté. Réessayez dans un instant."
 
 
 async def test_duplicated_update_is_processed_once(bot: BotHarness) -> None:
@@ -116,6 +119,35 @@ async def test_unexpected_error_is_logged_and_user_gets_an_apology(
     assert "Désolé, un problème est survenu" in alice.last_text
     errors = [r for r in caplog.records if r.levelno == logging.ERROR and "update" in r.message]
     assert errors and "disk on fire" in str(errors[-1].exc_info[1] if errors[-1].exc_info else "")
+    monkeypatch.undo()
+    await alice.send("/help")
+    assert "Commandes" in alice.last_text
+
+
+@pytest.mark.parametrize("failing", ["dedupe record", "account load"])
+async def test_a_guard_that_cannot_reach_the_database_stops_the_update_with_one_apology(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """Fail closed: the database locked past its busy timeout (or a full disk) while a guard
+    records the update or loads the account; nothing acts on the update, the user is told
+    once, in their language, and the tapped button is answered once (`tap` checks it)."""
+    alice = bot.user("Alice", language="fr")
+    await alice.send("/start")
+    repos = bot.services.repos
+
+    async def locked(*args: object, **kwargs: object) -> bool:
+        raise sqlite3.OperationalError("database is locked")
+
+    if failing == "dedupe record":
+        monkeypatch.setattr(repos.inbox, "claim", locked)
+    else:
+        monkeypatch.setattr(repos.users, "seen", locked)
+    await alice.tap("Entreprise")
+    await alice.send("/help")
+    assert alice.texts[1:] == [APOLOGY_FR, APOLOGY_FR]
+    account = await repos.users.get(alice.id)
+    assert account is not None and account.role is None, "the role button was acted on"
+
     monkeypatch.undo()
     await alice.send("/help")
     assert "Commandes" in alice.last_text

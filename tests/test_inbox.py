@@ -1,5 +1,6 @@
-"""The inbox across crashes and stops: the real `python -m bot` process against the fake
-Telegram over loopback HTTP, killed with SIGKILL or stopped with SIGTERM mid-burst."""
+"""The inbox: each update stored before Telegram is told it was received, claimed once.
+Then across crashes and stops: the real `python -m bot` process against the fake Telegram
+over loopback HTTP, killed with SIGKILL or stopped with SIGTERM mid-burst."""
 
 from __future__ import annotations
 
@@ -10,16 +11,94 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+import storage.migrations
+from bot.kit.inbox import UpdateNotStoredError
+from storage.clock import ManualClock
+from storage.database import Database
+from storage.migrations import migration_scripts
+from storage.repositories import InboxRepository
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
+from tests.harness import BotHarness
 from tests.test_process import ROOT, bot_env, wait_for
 
 USERS = 20
 UPDATES_PER_USER = 10  # under the flood guard's 20 in 10 s
 HELP_TITLE = "Commands"
+
+
+async def test_an_update_is_claimed_once_and_pending_ones_wait_for_a_run(db_path: Path) -> None:
+    clock = ManualClock()
+    database = Database(db_path)
+    await database.open()
+    inbox = InboxRepository(database, clock)
+    try:
+        async with database.transaction() as tx:
+            assert await inbox.receive(tx, 7, '{"update_id": 7}')
+            assert await inbox.receive(tx, 5, '{"update_id": 5}')
+            assert not await inbox.receive(tx, 7, '{"update_id": 7}')
+        assert await inbox.pending() == [(5, '{"update_id": 5}'), (7, '{"update_id": 7}')]
+        async with database.transaction() as tx:
+            assert await inbox.claim(tx, 7)
+            assert not await inbox.claim(tx, 7)
+            # An update handed to the application without the inbox is recorded all the same.
+            assert await inbox.claim(tx, 9)
+            assert not await inbox.claim(tx, 9)
+        assert await inbox.pending() == [(5, '{"update_id": 5}')]
+        clock.advance(timedelta(days=3))
+        async with database.transaction() as tx:
+            assert await inbox.forget_before(tx, clock.now() - timedelta(days=2)) == 2
+            assert not await inbox.receive(tx, 5, '{"update_id": 5}')
+        assert await inbox.pending() == [(5, '{"update_id": 5}')]
+    finally:
+        await database.close()
+
+
+async def test_updates_already_processed_stay_recorded_across_the_inbox_migration(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scripts = migration_scripts()
+    monkeypatch.setattr(storage.migrations, "migration_scripts", lambda: scripts[:6])
+    database = Database(db_path)
+    await database.open()
+    async with database.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO processed_updates (update_id, processed_at)"
+            " VALUES (41, '2026-01-01T00:00:00.000000Z')"
+        )
+    await database.close()
+    monkeypatch.undo()
+    database = Database(db_path)
+    await database.open()
+    try:
+        async with database.transaction() as tx:
+            assert not await InboxRepository(database, ManualClock()).claim(tx, 41)
+    finally:
+        await database.close()
+
+
+async def test_an_update_the_inbox_cannot_store_is_refused_then_taken_when_sent_again(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue refuses the update, so PTB does not confirm it to Telegram (polling fetches
+    the batch again, the webhook answers 500), and nothing runs until it is stored."""
+    alice = bot.user("Alice")
+    update = bot.fake.user_sends_text(alice.id, "/help")
+
+    async def full(*args: object, **kwargs: object) -> bool:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(InboxRepository, "receive", full)
+    with pytest.raises(UpdateNotStoredError):
+        await bot.deliver()
+    assert alice.texts == []
+    monkeypatch.undo()
+    await bot.deliver([update, update])
+    assert len(alice.texts) == 1 and HELP_TITLE in alice.last_text
 
 
 @pytest.fixture

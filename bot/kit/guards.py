@@ -1,6 +1,8 @@
 """Checks that run before any feature handler, as TypeHandlers in negative groups.
 
-Each ends with ApplicationHandlerStop when the update must go no further.
+Each ends with ApplicationHandlerStop when the update must go no further. The dedupe record
+and the account load fail closed: when they cannot do their check, the update goes no
+further either (see `fail_closed`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.kit.context import CallboardApp, CallboardContext
@@ -29,6 +32,8 @@ ACCOUNT_GROUP = -30
 WIZARD_GROUP = -25
 
 BAN_NOTICE_EVERY = timedelta(days=1)
+
+Guard = Callable[[Update, CallboardContext], Coroutine[Any, Any, None]]
 
 
 class FloodGuard:
@@ -66,9 +71,7 @@ async def skip_processed(update: Update, context: CallboardContext) -> None:
         raise ApplicationHandlerStop
 
 
-def make_flood_check(
-    guard: FloodGuard,
-) -> Callable[[Update, CallboardContext], Coroutine[Any, Any, None]]:
+def make_flood_check(guard: FloodGuard) -> Guard:
     async def limit_flood(update: Update, context: CallboardContext) -> None:
         user = update.effective_user
         if user is None:
@@ -113,7 +116,44 @@ async def load_account(update: Update, context: CallboardContext) -> None:
     raise ApplicationHandlerStop
 
 
+def fail_closed(guard: Guard) -> Guard:
+    """The guard, stopping the update when it raises (database locked past its busy timeout,
+    disk full): PTB would otherwise report the error and run the next groups, so the features
+    would act on an update never recorded (acting again when it is redelivered) or from an
+    account never checked. The user gets one apology here; the error handler never sees the
+    error, so it adds none."""
+
+    async def checked(update: Update, context: CallboardContext) -> None:
+        try:
+            await guard(update, context)
+        except ApplicationHandlerStop:
+            raise
+        except Exception as exc:
+            _LOGGER.exception("update %s stopped: %s failed", update.update_id, guard.__name__)
+            # An apology would not reach a user Telegram just refused.
+            if not isinstance(exc, TelegramError):
+                await apologise_once(update, context)
+            raise ApplicationHandlerStop from None
+
+    return checked
+
+
+async def apologise_once(update: Update, context: CallboardContext) -> None:
+    """Stop the button's spinner and say sorry, in the language the user's app reports (the
+    account may not be loaded)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    t = context.services.catalogs.for_code(user.language_code if user else None)
+    try:
+        if update.callback_query:
+            await update.callback_query.answer()
+        await context.bot.send_message(chat.id, t("error.unexpected"))
+    except TelegramError as exc:
+        _LOGGER.warning("no apology for update %s: %s", update.update_id, exc)
+
+
 def register(application: CallboardApp, flood_guard: FloodGuard) -> None:
-    application.add_handler(TypeHandler(Update, skip_processed), group=DEDUPE_GROUP)
+    application.add_handler(TypeHandler(Update, fail_closed(skip_processed)), group=DEDUPE_GROUP)
     application.add_handler(TypeHandler(Update, make_flood_check(flood_guard)), group=FLOOD_GROUP)
-    application.add_handler(TypeHandler(Update, load_account), group=ACCOUNT_GROUP)
+    application.add_handler(TypeHandler(Update, fail_closed(load_account)), group=ACCOUNT_GROUP)

@@ -150,6 +150,41 @@ def stop(process: subprocess.Popen[str]) -> str:
     return stderr
 
 
+def cut_off(server: FakeTelegramServer, database: Path, senders: dict[int, int]) -> Counter[int]:
+    """Once the bot is gone, how many updates per user it left in a handler: taken by a
+    handler but without their reply (at most one per user, whose updates run in order)."""
+    wait_for(lambda: server.requests_in_progress == 0)
+    replied = replies(server.api, senders)
+    taken_then = taken(database)
+    assert len(taken_then) < len(senders), "the bot went too late to test anything"
+    taken_by_user = Counter(senders[update_id] for update_id in taken_then)
+    assert replied <= taken_by_user, "a reply to an update no handler took"
+    in_handler = taken_by_user - replied
+    assert all(count <= 1 for count in in_handler.values()), in_handler
+    return in_handler
+
+
+def restart_and_finish(
+    env: dict[str, str], server: FakeTelegramServer, senders: dict[int, int], lost: Counter[int]
+) -> None:
+    """Restart the bot; every update ends taken, and every user gets one reply per update
+    except the `lost` ones, cut off in a handler before."""
+    database = Path(env["DATABASE_PATH"])
+    process = start_bot(env, database.parents[1])
+    try:
+        expected = Counter({user: UPDATES_PER_USER for user in set(senders.values())})
+        expected.subtract(lost)
+        wait_for(
+            lambda: taken(database) == set(senders) and replies(server.api, senders) == expected
+        )
+        stderr = stop(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert replies(server.api, senders) == expected, "a reply came twice"
+    assert "Traceback" not in stderr
+
+
 def test_kill_9_mid_burst_loses_no_update_and_processes_none_twice(
     tmp_path: Path, server: FakeTelegramServer
 ) -> None:
@@ -164,37 +199,18 @@ def test_kill_9_mid_burst_loses_no_update_and_processes_none_twice(
     at most once, since a handler may already have changed the database or sent part of its
     answer. Each user's updates run one at a time, so each user has at most one such.
     """
-    api = server.api
-    senders = queue_burst(api)
-    database = tmp_path / "data" / "bot.sqlite3"
+    senders = queue_burst(server.api)
     env = bot_env(tmp_path, server, PYTHONPATH=str(ROOT))
     first = start_bot(env, tmp_path)
     try:
-        wait_for(lambda: replies(api, senders).total() >= len(senders) // 3)
+        wait_for(lambda: replies(server.api, senders).total() >= len(senders) // 3)
         first.kill()
         first.communicate(timeout=30)
     finally:
         if first.poll() is None:
             first.kill()
-    wait_for(lambda: server.requests_in_progress == 0)
-    replied_before = replies(api, senders)
-    taken_before = Counter(senders[update_id] for update_id in taken(database))
-    assert replied_before <= taken_before
-    in_handler = taken_before - replied_before
-    assert replied_before.total() < len(senders), "the kill came too late to test anything"
-    assert all(count <= 1 for count in in_handler.values()), in_handler
-
-    second = start_bot(env, tmp_path)
-    try:
-        expected = Counter({user: UPDATES_PER_USER for user in set(senders.values())})
-        expected.subtract(in_handler)
-        wait_for(lambda: taken(database) == set(senders) and replies(api, senders) == expected)
-        stderr = stop(second)
-    finally:
-        if second.poll() is None:
-            second.kill()
-    assert replies(api, senders) == expected
-    assert "Traceback" not in stderr
+    in_handler = cut_off(server, Path(env["DATABASE_PATH"]), senders)
+    restart_and_finish(env, server, senders, in_handler)
 
 
 # Every call to the fake waits this long: a Telegram that answers, but slowly. As long as
@@ -214,7 +230,6 @@ def test_sigterm_with_a_slow_telegram_stops_within_5_s_and_loses_nothing(
     the restart (those cut off in a handler are not run again, as after a crash)."""
     api = server.api
     env = bot_env(tmp_path, server, PYTHONPATH=str(ROOT))
-    database = tmp_path / "data" / "bot.sqlite3"
     first = start_bot(env, tmp_path)
     try:
         wait_for(lambda: any(method == "getUpdates" for method, _ in api.calls))
@@ -230,18 +245,5 @@ def test_sigterm_with_a_slow_telegram_stops_within_5_s_and_loses_nothing(
     assert elapsed < STOP_BOUND, f"took {elapsed:.1f}s to stop"
     assert "Traceback" not in stderr
     server.latency = 0
-    wait_for(lambda: server.requests_in_progress == 0)
-    taken_before = Counter(senders[update_id] for update_id in taken(database))
-    assert replies(api, senders) <= taken_before
-    in_handler = taken_before - replies(api, senders)
-    assert all(count <= 1 for count in in_handler.values()), in_handler
-
-    second = start_bot(env, tmp_path)
-    try:
-        expected = Counter({user: UPDATES_PER_USER for user in set(senders.values())})
-        expected.subtract(in_handler)
-        wait_for(lambda: taken(database) == set(senders) and replies(api, senders) == expected)
-        stop(second)
-    finally:
-        if second.poll() is None:
-            second.kill()
+    in_handler = cut_off(server, Path(env["DATABASE_PATH"]), senders)
+    restart_and_finish(env, server, senders, in_handler)

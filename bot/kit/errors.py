@@ -1,4 +1,5 @@
-"""The one error handler: log with the update id, apologise, keep running."""
+"""The one error handler: log with the update id, apologise, keep running. The apology is
+also the guards' when they cannot do their check (`bot.kit.guards.fail_closed`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ async def on_error(update: object, context: CallboardContext) -> None:
         _LOGGER.error("error outside an update", exc_info=context.error)
         return
     _LOGGER.error("error while handling update %s", update.update_id, exc_info=context.error)
+    await apologise(update, context)
+
+
+async def apologise(update: Update, context: CallboardContext) -> None:
+    """Say sorry in the user's language (or, if their account could not be loaded, the
+    language their app reports), stopping the button's spinner first."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or chat.type != chat.PRIVATE:
         return

@@ -20,6 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.kit.context import CallboardApp, CallboardContext
+from bot.kit.errors import apologise
 from bot.kit.i18n import language_for
 from storage.clock import to_db
 
@@ -132,25 +133,10 @@ def fail_closed(guard: Guard) -> Guard:
             _LOGGER.exception("update %s stopped: %s failed", update.update_id, guard.__name__)
             # An apology would not reach a user Telegram just refused.
             if not isinstance(exc, TelegramError):
-                await apologise_once(update, context)
+                await apologise(update, context)
             raise ApplicationHandlerStop from None
 
     return checked
-
-
-async def apologise_once(update: Update, context: CallboardContext) -> None:
-    """Stop the button's spinner and say sorry, in the language the user's app reports (the
-    account may not be loaded)."""
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or chat.type != ChatType.PRIVATE:
-        return
-    t = context.services.catalogs.for_code(user.language_code if user else None)
-    try:
-        if update.callback_query:
-            await update.callback_query.answer()
-        await context.bot.send_message(chat.id, t("error.unexpected"))
-    except TelegramError as exc:
-        _LOGGER.warning("no apology for update %s: %s", update.update_id, exc)
 
 
 def register(application: CallboardApp, flood_guard: FloodGuard) -> None:

@@ -150,7 +150,14 @@ def stop(process: subprocess.Popen[str]) -> str:
     return stderr
 
 
-def cut_off(server: FakeTelegramServer, database: Path, senders: dict[int, int]) -> Counter[int]:
+def problems(log: str) -> str:
+    """The warnings and errors a bot process logged, to explain a failure."""
+    return "\n".join(line for line in log.splitlines() if " WARNING " in line or " ERROR " in line)
+
+
+def cut_off(
+    server: FakeTelegramServer, database: Path, senders: dict[int, int], log: str
+) -> Counter[int]:
     """Once the bot is gone, how many updates per user it left in a handler: taken by a
     handler but without their reply (at most one per user, whose updates run in order)."""
     wait_for(lambda: server.requests_in_progress == 0)
@@ -160,7 +167,7 @@ def cut_off(server: FakeTelegramServer, database: Path, senders: dict[int, int])
     taken_by_user = Counter(senders[update_id] for update_id in taken_then)
     assert replied <= taken_by_user, "a reply to an update no handler took"
     in_handler = taken_by_user - replied
-    assert all(count <= 1 for count in in_handler.values()), in_handler
+    assert all(count <= 1 for count in in_handler.values()), f"{in_handler}\n{problems(log)}"
     return in_handler
 
 
@@ -170,13 +177,24 @@ def restart_and_finish(
     """Restart the bot; every update ends taken, and every user gets one reply per update
     except the `lost` ones, cut off in a handler before."""
     database = Path(env["DATABASE_PATH"])
+    expected = Counter({user: UPDATES_PER_USER for user in set(senders.values())})
+    expected.subtract(lost)
+
+    def finished() -> bool:
+        return taken(database) == set(senders) and replies(server.api, senders) == expected
+
     process = start_bot(env, database.parents[1])
     try:
-        expected = Counter({user: UPDATES_PER_USER for user in set(senders.values())})
-        expected.subtract(lost)
-        wait_for(
-            lambda: taken(database) == set(senders) and replies(server.api, senders) == expected
-        )
+        try:
+            wait_for(finished)
+        except AssertionError:
+            process.kill()
+            _, log = process.communicate(timeout=30)
+            untaken = sorted(set(senders) - taken(database))
+            raise AssertionError(
+                f"not taken: {untaken}; replies {replies(server.api, senders)} instead of "
+                f"{expected}\n{problems(log)}"
+            ) from None
         stderr = stop(process)
     finally:
         if process.poll() is None:
@@ -205,11 +223,11 @@ def test_kill_9_mid_burst_loses_no_update_and_processes_none_twice(
     try:
         wait_for(lambda: replies(server.api, senders).total() >= len(senders) // 3)
         first.kill()
-        first.communicate(timeout=30)
+        _, log = first.communicate(timeout=30)
     finally:
         if first.poll() is None:
             first.kill()
-    in_handler = cut_off(server, Path(env["DATABASE_PATH"]), senders)
+    in_handler = cut_off(server, Path(env["DATABASE_PATH"]), senders, log)
     restart_and_finish(env, server, senders, in_handler)
 
 
@@ -245,5 +263,5 @@ def test_sigterm_with_a_slow_telegram_stops_within_5_s_and_loses_nothing(
     assert elapsed < STOP_BOUND, f"took {elapsed:.1f}s to stop"
     assert "Traceback" not in stderr
     server.latency = 0
-    in_handler = cut_off(server, Path(env["DATABASE_PATH"]), senders)
+    in_handler = cut_off(server, Path(env["DATABASE_PATH"]), senders, stderr)
     restart_and_finish(env, server, senders, in_handler)

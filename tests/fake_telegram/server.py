@@ -18,6 +18,13 @@ _PART_NAME = re.compile(r'[;\s]name="([^"]*)"')
 _PART_FILENAME = re.compile(r"filename\*?=")
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connections a burst opens at once; the client then
+    # waits to retry them, and a loaded machine can push that past its connect timeout.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class FakeTelegramServer:
     """Serves a :class:`FakeTelegram` on 127.0.0.1 at a free port."""
 
@@ -56,8 +63,7 @@ class FakeTelegramServer:
 
     def start(self) -> FakeTelegramServer:
         handler = type("Handler", (_Handler,), {"api": self.api, "server_front": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         # A short poll interval keeps stop() prompt.
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -193,7 +193,9 @@ class Fuzzer:
         if roll < 0.5:
             return self.rng.choice(TEXTS)
         if roll < 0.7:
-            labels = [label for message in self.shown_anywhere() for label, _, _ in message.buttons()]
+            labels = [
+                label for message in self.shown_anywhere() for label, _, _ in message.buttons()
+            ]
             return self.rng.choice(labels) if labels else "?"
         if roll < 0.95:
             alphabet = string.printable + "éàç€😀中\u202e"

@@ -156,7 +156,9 @@ def on_active(make: Callable[[int], CallbackData]) -> Callable[[Owners], list[Fo
     return build
 
 
-def on_result(status: str, make: Callable[[int], CallbackData]) -> Callable[[Owners], list[Forgery]]:
+def on_result(
+    status: str, make: Callable[[int], CallbackData]
+) -> Callable[[Owners], list[Forgery]]:
     def build(o: Owners) -> list[Forgery]:
         result, mission = o.result(status)
         return o.against(make(result["id"]), mission["company_id"], result["prospector_id"])
@@ -187,9 +189,7 @@ def on_offer(make: Callable[[int], CallbackData]) -> Callable[[Owners], list[For
 def on_statement(make: Callable[[int], CallbackData]) -> Callable[[Owners], list[Forgery]]:
     def build(o: Owners) -> list[Forgery]:
         statement = o.statement()
-        return o.against(
-            make(statement["id"]), statement["company_id"], statement["prospector_id"]
-        )
+        return o.against(make(statement["id"]), statement["company_id"], statement["prospector_id"])
 
     return build
 
@@ -285,9 +285,7 @@ MATRIX: dict[type[CallbackData], Owned | Unowned] = {
     LeaveConfirmCb: Owned(on_active(lambda a: LeaveConfirmCb(assignment_id=a))),
     cb.SubmitResultCb: Owned(on_active(lambda a: cb.SubmitResultCb(assignment_id=a))),
     DisputeCb: Owned(on_result("rejected", lambda r: DisputeCb(result_id=r))),
-    ReceiptCb: Owned(
-        on_statement(lambda s: ReceiptCb(statement_id=s, receipt=Receipt.CONFIRMED))
-    ),
+    ReceiptCb: Owned(on_statement(lambda s: ReceiptCb(statement_id=s, receipt=Receipt.CONFIRMED))),
     # Claims on a mission: only a prospector, only while it is open.
     TakeCb: Owned(closed_to_claims(lambda m: TakeCb(mission_id=m))),
     cb.ProposeRateCb: Owned(closed_to_claims(lambda m: cb.ProposeRateCb(mission_id=m))),

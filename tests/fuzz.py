@@ -168,15 +168,13 @@ class Fuzzer:
     def findings(self, errors: ErrorRecorder) -> Findings:
         refusals: Counter[str] = Counter()
         examples = dict(errors.examples)
-        for refusal in self.fake.refusals:
-            if refusal.method in EDIT_METHODS and refusal.description.endswith(NOT_MODIFIED):
+        for method, description in self.fake.refusals:
+            if method in EDIT_METHODS and description.endswith(NOT_MODIFIED):
                 # An edit that changes nothing (a double tap re-rendering the same screen):
                 # success for the bot, which cannot tell beforehand. Left unhandled, it is
                 # counted among the errors.
                 continue
-            key = f"{refusal.method}: {refusal.description}"
-            refusals[key] += 1
-            examples.setdefault(key, repr(refusal.params))
+            refusals[f"{method}: {description}"] += 1
         answers: Counter[str] = Counter()
         for query_id, times in self.fake.answer_counts().items():
             if times != 1:

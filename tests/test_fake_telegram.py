@@ -318,7 +318,7 @@ async def test_answers_are_counted_per_query_and_refusals_recorded(
         await bot.edit_message_text(
             "pick", USER, sent.message_id, reply_markup=keyboard("yes", "no")
         )
-    assert [(r.method, r.description.split(":")[1].strip()) for r in api.refusals] == [
+    assert [(method, text.split(":")[1].strip()) for method, text in api.refusals] == [
         (
             "answerCallbackQuery",
             "query is too old and response timeout expired or query ID is invalid",

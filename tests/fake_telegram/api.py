@@ -74,15 +74,6 @@ class _Fault:
     error: ApiError
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """A call the fake refused, as Telegram would have: the bot sent something wrong."""
-
-    method: str
-    params: JSON
-    description: str
-
-
 class FakeTelegram:
     """Strict fake of the Telegram Bot API for one bot and its private chats."""
 
@@ -96,7 +87,6 @@ class FakeTelegram:
             "id": self.bot_id, "is_bot": True, "first_name": "Callboard", "username": bot_username,
         }  # fmt: skip
         self.calls: list[tuple[str, JSON]] = []
-        self.refusals: list[Refusal] = []
         self.per_chat_limit: float | None = None
         self._lock = threading.RLock()
         self._arrived = threading.Condition(self._lock)
@@ -117,6 +107,8 @@ class FakeTelegram:
         self._failures: list[_Fault] = []
         self._last_send: dict[int, float] = {}
         self._successes: list[str] = []
+        # Every call refused with an error (method, description), injected faults included.
+        self.refusals: list[tuple[str, str]] = []
         self._webhook_url = ""
         self._methods: dict[str, tuple[str, Method]] = {
             name.lower(): (name, impl) for name, impl in self._method_table().items()
@@ -151,13 +143,12 @@ class FakeTelegram:
             if entry is None:
                 return 404, ApiError(404, "Not Found").payload()
             name, impl = entry
-            call = {**decode_params(params), **(files or {})}
-            self.calls.append((name, call))
+            self.calls.append((name, {**decode_params(params), **(files or {})}))
             try:
                 self._inject_faults(name, params)
                 result = impl(params, files or {})
             except ApiError as exc:
-                self.refusals.append(Refusal(name, call, exc.description))
+                self.refusals.append((name, exc.description))
                 return exc.status, exc.payload()
             self._successes.append(name)
             chat_id = _chat_id_of(params)

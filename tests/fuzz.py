@@ -6,6 +6,8 @@ different users in a batch are handled concurrently, as the real bot would get t
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
 import random
 import string
@@ -14,13 +16,17 @@ import typing
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 
 from pydantic.fields import FieldInfo
 
 import bot.app
+from bot.kit import jobs
 from bot.kit.callbacks import MAX_BYTES, VERSION, CallbackData
+from bot.kit.context import CallboardContext
+from storage.clock import ManualClock
 from tests.fake_telegram import FakeMessage
 from tests.fake_telegram.api import EDIT_METHODS, NOT_MODIFIED
 from tests.harness import BotHarness, FakeUser
@@ -124,9 +130,19 @@ ID_TABLES = {
 ODD_NUMBERS = ("0", "-1", "1", "7", "2147483648", str(2**53), str(2**53 + 1), "1" * 25, "x", "")
 
 
+# Every so many batches time moves on (minutes to half a day) and the minute tick runs
+# while the batch is handled, as the job queue would: deadlines pass, results are validated
+# for want of a review, statements are issued and reminded.
+TICK_EVERY = 8
+# How often a user goes on with the screen in front of them rather than anything at all:
+# enough for wizards of several steps to reach their end now and then.
+FOCUS = 0.4
+
+
 class Fuzzer:
-    def __init__(self, harness: BotHarness, market: Market, seed: int) -> None:
+    def __init__(self, harness: BotHarness, market: Market, clock: ManualClock, seed: int) -> None:
         self.bot = harness
+        self.clock = clock
         self.fake = harness.fake
         self.market = market
         self.rng = random.Random(seed)
@@ -140,26 +156,42 @@ class Fuzzer:
         self._actions: list[tuple[Callable[[FakeUser], JSON | None], int]] = [
             (self.tap_shown, 30), (self.text, 10), (self.command, 12), (self.deep_link, 4),
             (self.edit, 6), (self.reply, 6), (self.forged_codec, 12), (self.mutated, 8),
-            (self.media, 6), (self.other_kind, 6),
+            (self.media, 6), (self.other_kind, 6), (self.answer_prompt, 12),
         ]  # fmt: skip
 
     async def run(self, updates: int, batch: int) -> None:
         users = self.market.users
         done = 0
-        while done < updates:
+        for batches in itertools.count(1):
+            if done >= updates:
+                return
             size = min(batch, updates - done)
             for _ in range(size):
                 self.one(self.rng.choice(users))
             done += size
-            await self.bot.deliver()
+            if batches % TICK_EVERY:
+                await self.bot.deliver()
+                continue
+            self.clock.advance(timedelta(minutes=self.rng.randint(1, 720)))
+            await asyncio.gather(self.bot.deliver(), self.tick())
+            await self.bot.settle()
+
+    async def tick(self) -> None:
+        assert self.bot.app is not None
+        await jobs.minute_tick(CallboardContext(self.bot.app))
 
     def one(self, user: FakeUser) -> None:
         actions, weights = zip(*self._actions, strict=True)
-        action = self.rng.choices(actions, weights)[0]
-        queued = action(user)
-        if queued is None:
-            queued = self.text(user)
-            action = self.text
+        # Mostly something at random; often carrying on with what is on screen (answering
+        # its question or tapping one of its buttons); plain text when neither applies.
+        choices = [self.rng.choices(actions, weights)[0], self.text]
+        if self.rng.random() < FOCUS:
+            choices.insert(0, self.rng.choice((self.answer_prompt, self.tap_newest)))
+        for action in choices:
+            queued = action(user)
+            if queued is not None:
+                break
+        assert queued is not None
         self.kinds[action.__name__] += 1
         query = queued.get("callback_query")
         if query:
@@ -188,8 +220,13 @@ class Fuzzer:
 
     def random_text(self) -> str:
         roll = self.rng.random()
-        if roll < 0.5:
+        if roll < 0.4:
             return self.rng.choice(TEXTS)
+        if roll < 0.5:
+            # New phone numbers and amounts, so wizards that want them can be completed.
+            return self.rng.choice(
+                (f"06 {self.rng.randint(0, 99_99_99_99):08d}", str(self.rng.randint(1, 200)))
+            )
         if roll < 0.7:
             labels = [
                 label for message in self.shown_anywhere() for label, _, _ in message.buttons()
@@ -202,6 +239,30 @@ class Fuzzer:
 
     def text(self, user: FakeUser) -> JSON:
         return self.fake.user_sends_text(user.id, self.random_text())
+
+    def answer_prompt(self, user: FakeUser) -> JSON | None:
+        """A sensible answer to the question on screen, so wizards get to their end."""
+        question = user.last_text.lower() if user.messages else ""
+        later = self.clock.now() + timedelta(days=self.rng.randint(1, 30))
+        answers = (
+            (("phone", "téléphone"), f"+336{self.rng.randint(0, 99_999_999):08d}"),
+            (("appointment", "rendez-vous"), later.strftime("%Y-%m-%d 10:30")),
+            (("deadline", "date limite"), later.strftime("%d/%m/%Y")),
+            (("rate", "tarif", "amount", "montant"), f"{self.rng.randint(5, 90)},50"),
+            (("how many", "combien", "maximum"), str(self.rng.randint(1, 20))),
+            (("siren",), "732829320"),
+            (("explain", "expliquez", "reason", "motif", "notes", "brief"),
+             "The contact confirmed the meeting by e-mail the same day."),
+            (("reference", "référence"), f"VIR-{self.rng.randint(1000, 9999)}"),
+        )  # fmt: skip
+        for fragments, answer in answers:
+            if any(fragment in question for fragment in fragments):
+                return self.fake.user_sends_text(user.id, answer)
+        if user.messages[-1].buttons():
+            return None
+        if "?" in question or ":" in question:
+            return self.fake.user_sends_text(user.id, self.rng.choice(("Marie Curie", "Radium SA")))
+        return None
 
     def command(self, user: FakeUser) -> JSON:
         name = self.rng.choice([*self.commands, "start", "nope", "START"])
@@ -261,6 +322,15 @@ class Fuzzer:
         data = self.rng.choice([data for _, data, _ in message.buttons() if data])
         self.shown_taps[data.split(":")[0]] += 1
         return self.fake.user_taps(user.id, message.message_id, data)
+
+    def tap_newest(self, user: FakeUser) -> JSON | None:
+        messages = user.messages
+        shown = [data for _, data, _ in messages[-1].buttons() if data] if messages else []
+        if not shown:
+            return None
+        data = self.rng.choice(shown)
+        self.shown_taps[data.split(":")[0]] += 1
+        return self.fake.user_taps(user.id, messages[-1].message_id, data)
 
     def forge_on(self, user: FakeUser, data: str) -> JSON | None:
         """`data` sent from any message of the bot's, with or without a keyboard."""
@@ -361,6 +431,18 @@ class Fuzzer:
                                    "date": date}},
         ]  # fmt: skip
         return self.fake.queue_update(self.rng.choice(kinds))
+
+
+async def market_state(harness: BotHarness) -> dict[str, dict[str, int]]:
+    """How many rows of each table are in each status: how far the run took the market."""
+    read = harness.services.db.read
+    state = {}
+    for table in ("missions", "assignments", "offers", "results", "disputes", "statements"):
+        found = await read.fetch_all(
+            f"SELECT status, COUNT(*) AS n FROM {table} GROUP BY status ORDER BY status", ()
+        )
+        state[table] = {str(row["status"]): int(row["n"]) for row in found}
+    return state
 
 
 def truncated(data: str) -> str:

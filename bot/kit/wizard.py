@@ -31,8 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -703,7 +702,7 @@ class _Engine(Generic[D]):
         session = self._with(session, step.field, toggled)
         self.save(context, session)
         await query.answer()
-        await _edit_markup(query, step_keyboard(step, session.draft, context.t))
+        await query.edit_message_reply_markup(step_keyboard(step, session.draft, context.t))
         return None
 
     async def on_done(
@@ -966,15 +965,6 @@ def _tapped_option(update: Update, options: Sequence[Option]) -> Option:
     query = update.callback_query
     assert query is not None
     return next(option for option in options if option.data.pack() == query.data)
-
-
-async def _edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await query.edit_message_reply_markup(markup)
-    except BadRequest as exc:
-        # Telegram refuses to re-render a keyboard exactly as it is.
-        if "not modified" not in exc.message.lower():
-            raise
 
 
 def _matches(handler: BaseHandler[Update, Any, Any], update: Update) -> bool:

@@ -104,6 +104,8 @@ class FakeTelegram:
         self._failures: list[_Fault] = []
         self._last_send: dict[int, float] = {}
         self._successes: list[str] = []
+        # Every call refused with an error (method, description), injected faults included.
+        self.refusals: list[tuple[str, str]] = []
         self._webhook_url = ""
         self._methods: dict[str, tuple[str, Method]] = {
             name.lower(): (name, impl) for name, impl in self._method_table().items()
@@ -143,6 +145,7 @@ class FakeTelegram:
                 self._inject_faults(name, params)
                 result = impl(params, files or {})
             except ApiError as exc:
+                self.refusals.append((name, exc.description))
                 return exc.status, exc.payload()
             self._successes.append(name)
             chat_id = _chat_id_of(params)

@@ -18,9 +18,10 @@ the rules every wizard shares:
   or turns to a thread abandons every wizard it does not start;
 - a Telegram reply to a thread's message is meant for that thread, never a wizard answer.
 
-This module is the only one that relies on PTB internals (`ConversationHandler._get_key`,
-`_conversations`, `_update_state`, `_initialize_persistence`, `telegram.ext._utils`);
-tests/test_ptb_internals.py fails if PTB changes them.
+This module relies on PTB internals (`ConversationHandler._get_key`, `_conversations`,
+`_update_state`, `_initialize_persistence`, `telegram.ext._utils`), as only bot.kit.client
+does besides (a private attribute on the frozen bot); tests/test_ptb_internals.py fails if
+PTB changes them.
 """
 
 from __future__ import annotations

@@ -77,9 +77,6 @@ def make_flood_check(
         verdict = guard.check(user.id, time.monotonic())
         if verdict == "ok":
             return
-        if update.callback_query:
-            # Stop the button's spinner; ignored updates get no other answer.
-            await update.callback_query.answer()
         if verdict == "warn" and update.effective_chat:
             t = context.services.catalogs.for_code(user.language_code)
             await context.bot.send_message(update.effective_chat.id, t("guard.flood"))

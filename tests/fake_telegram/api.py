@@ -222,29 +222,9 @@ class FakeTelegram:
     def user_sends_text(
         self, user_id: int, text: str, *, reply_to_message_id: int | None = None
     ) -> JSON:
-        entities = _command_entities(text)
         return self._user_message(
-            user_id, "text", reply_to_message_id, text=text, html=text, entities=entities
+            user_id, "text", reply_to_message_id, text=text, html=text, entities=_commands(text)
         )
-
-    def user_edits_text(self, user_id: int, message_id: int, text: str) -> JSON:
-        """The user edits one of their text messages: Telegram sends an `edited_message`."""
-        with self._lock:
-            chat = self._user_chat(user_id)
-            message = chat.messages.get(message_id)
-            if message is None or message.from_bot or message.kind != "text":
-                raise ValueError(f"no text message {message_id} of user {user_id}")
-            message.text = message.html = text
-            message.entities = _command_entities(text)
-            message.edited = True
-            message.edit_date = int(time.time())
-            return self._queue({"edited_message": message.to_json()})
-
-    def queue_update(self, payload: JSON) -> JSON:
-        """Queue an update of any kind (a poll, a chat member change, a channel post...),
-        given without its update_id."""
-        with self._lock:
-            return self._queue(payload)
 
     def user_sends_photo(
         self, user_id: int, *, caption: str | None = None, reply_to_message_id: int | None = None
@@ -291,6 +271,25 @@ class FakeTelegram:
             chat.started = True
             message = self._append(chat, from_bot=False, kind=kind, reply_to=replied, **fields)
             return self._queue({"message": message.to_json()})
+
+    def user_edits_text(self, user_id: int, message_id: int, text: str) -> JSON:
+        """Edit one of the user's own text messages, as Telegram's clients allow."""
+        with self._lock:
+            chat = self._user_chat(user_id)
+            message = chat.messages.get(message_id)
+            if message is None or message.from_bot or message.kind != "text":
+                raise ValueError(f"no text message {message_id} of user {user_id}")
+            message.text = message.html = text
+            message.entities = _commands(text)
+            message.edited = True
+            message.edit_date = int(time.time())
+            return self._queue({"edited_message": message.to_json()})
+
+    def queue_update(self, payload: JSON) -> JSON:
+        """Queue an update of any kind (a poll, a chat member change, a channel post...),
+        given without its update_id."""
+        with self._lock:
+            return self._queue(payload)
 
     def user_taps(
         self, user_id: int, message_id: int, callback_data: str, *, forged: bool = False
@@ -660,9 +659,10 @@ class FakeTelegram:
         return True
 
 
-def _command_entities(text: str) -> list[JSON]:
+def _commands(text: str) -> list[JSON]:
+    """The entity Telegram marks a leading /command with."""
     command = COMMAND_RE.match(text)
-    if not command:
+    if command is None:
         return []
     length = len(command.group().encode("utf-16-le")) // 2
     return [{"type": "bot_command", "offset": 0, "length": length}]

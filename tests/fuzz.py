@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
+# The composition imports every feature, so every codec is declared once it is imported.
 import bot.app
 from bot.kit import jobs
 from bot.kit.callbacks import MAX_BYTES, VERSION, CallbackData
@@ -45,7 +46,6 @@ def codecs() -> list[type[CallbackData]]:
                 yield sub
             yield from walk(sub)
 
-    bot.app.FEATURES  # noqa: B018 - importing the composition imports every feature's codecs
     return sorted(set(walk(CallbackData)), key=lambda kind: kind.prefix)
 
 
@@ -203,8 +203,8 @@ class Fuzzer:
         for method, description in self.fake.refusals:
             if method in EDIT_METHODS and description.endswith(NOT_MODIFIED):
                 # An edit that changes nothing (a double tap re-rendering the same screen):
-                # success for the bot, which cannot tell beforehand. Left unhandled, it is
-                # counted among the errors.
+                # success for the bot (bot.kit.client), which cannot tell beforehand. Were it
+                # left unhandled, it would be counted among the errors.
                 continue
             refusals[f"{method}: {description}"] += 1
         answers: Counter[str] = Counter()

@@ -71,15 +71,39 @@ def labels(language: str) -> dict[str, str]:
 
 
 async def onboard_company(bot: BotHarness, name: str, language: str = "en") -> FakeUser:
-    user = bot.user(name, language=language)
-    words = labels(language)
-    await user.send("/start")
-    await user.tap(words["company"])
-    await user.send(f"{name} SAS")
-    await user.tap(words["sector"])
-    await user.tap(words["skip"])
-    assert await bot.services.repos.profiles.company(user.id) is not None
+    [user] = await onboard_companies(bot, [name], language)
     return user
+
+
+async def onboard_companies(
+    bot: BotHarness, names: Iterable[str], language: str = "en"
+) -> list[FakeUser]:
+    """Sign up companies named `names` (" SAS" added), each step delivered in one batch."""
+    users = [bot.user(name, language=language) for name in names]
+    words = labels(language)
+    await send_all(bot, users, "/start")
+    await tap_all(bot, users, words["company"])
+    for user in users:
+        bot.fake.user_sends_text(user.id, f"{user.first_name} SAS")
+    await bot.deliver()
+    await tap_all(bot, users, words["sector"])
+    await tap_all(bot, users, words["skip"])
+    for user in users:
+        assert await bot.services.repos.profiles.company(user.id) is not None, user.texts
+    return users
+
+
+async def send_all(bot: BotHarness, users: Sequence[FakeUser], text: str) -> None:
+    for user in users:
+        bot.fake.user_sends_text(user.id, text)
+    await bot.deliver()
+
+
+async def tap_all(bot: BotHarness, users: Sequence[FakeUser], label: str) -> None:
+    for user in users:
+        message, data = user.find_button(label)
+        bot.fake.user_taps(user.id, message.message_id, data)
+    await bot.deliver()
 
 
 async def onboard_prospector(
@@ -111,32 +135,20 @@ async def onboard_prospectors(
     delivered in one batch."""
     users = [bot.user(name, language=language) for name in names]
     words = labels(language)
-
-    async def send_all(text: str) -> None:
-        for user in users:
-            bot.fake.user_sends_text(user.id, text)
-        await bot.deliver()
-
-    async def tap_all(label: str) -> None:
-        for user in users:
-            message, data = user.find_button(label)
-            bot.fake.user_taps(user.id, message.message_id, data)
-        await bot.deliver()
-
-    await send_all(start)
-    await tap_all(words["prospector"])
+    await send_all(bot, users, start)
+    await tap_all(bot, users, words["prospector"])
     for user in users:
         bot.fake.user_sends_text(user.id, f"{user.first_name} Caller")
     await bot.deliver()
-    await tap_all(words["language"])
-    await tap_all(words["done"])
+    await tap_all(bot, users, words["language"])
+    await tap_all(bot, users, words["done"])
     for market in specialties:
-        await tap_all(market.upper())
-    await tap_all(words["activity"])
-    await tap_all(words["done"])
-    await send_all("4")
-    await tap_all(words["skip"])
-    await tap_all(words["yes"] if notify else words["no"])
+        await tap_all(bot, users, market.upper())
+    await tap_all(bot, users, words["activity"])
+    await tap_all(bot, users, words["done"])
+    await send_all(bot, users, "4")
+    await tap_all(bot, users, words["skip"])
+    await tap_all(bot, users, words["yes"] if notify else words["no"])
     for user in users:
         assert await bot.services.repos.profiles.prospector(user.id) is not None, user.texts
     return users

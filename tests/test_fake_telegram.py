@@ -299,6 +299,50 @@ async def test_callback_queries(api: FakeTelegram, bot: Bot) -> None:
     assert api.callback_answers(USER) == [{"text": "Saved", "show_alert": True, "url": None}]
 
 
+async def test_answers_are_counted_per_query_and_refusals_recorded(
+    api: FakeTelegram, bot: Bot
+) -> None:
+    api.take_updates()
+    sent = await bot.send_message(USER, "pick", reply_markup=keyboard("yes", "no"))
+    api.user_taps(USER, sent.message_id, "yes")
+    api.user_taps(USER, sent.message_id, "no")
+    api.user_taps(USER, sent.message_id, "yes")
+    once, twice, never = [u.callback_query for u in await bot.get_updates()]
+    assert once and twice and never
+    await once.answer()
+    await twice.answer()
+    with rejects("query is too old"):
+        await twice.answer("Again")
+    assert api.answer_counts() == {once.id: 1, twice.id: 2, never.id: 0}
+    with rejects("message is not modified"):
+        await bot.edit_message_text(
+            "pick", USER, sent.message_id, reply_markup=keyboard("yes", "no")
+        )
+    assert [(method, text.split(":")[1].strip()) for method, text in api.refusals] == [
+        (
+            "answerCallbackQuery",
+            "query is too old and response timeout expired or query ID is invalid",
+        ),
+        ("editMessageText", "message is not modified"),
+    ]
+
+
+async def test_edited_messages_and_updates_of_other_kinds(api: FakeTelegram, bot: Bot) -> None:
+    api.take_updates()
+    api.user_edits_text(USER, 1, "/help")
+    with pytest.raises(ValueError):
+        api.user_edits_text(USER, 99, "nothing there")
+    api.queue_update({"channel_post": {
+        "message_id": 5, "date": 1, "chat": {"id": -100, "type": "channel"}, "text": "news",
+    }})  # fmt: skip
+    edited, post = await bot.get_updates()
+    assert edited.edited_message is not None and edited.edited_message.text == "/help"
+    assert edited.edited_message.edit_date is not None
+    assert edited.edited_message.entities[0].type == "bot_command"
+    assert post.channel_post is not None and post.channel_post.text == "news"
+    assert api.messages(USER)[0].text == "/help"
+
+
 async def test_commands_per_scope(api: FakeTelegram, bot: Bot) -> None:
     await bot.set_my_commands([BotCommand("start", "Start")])
     scope = BotCommandScopeChat(USER)

@@ -1,5 +1,7 @@
-"""The one error handler: log with the update id, apologise, keep running. The apology is
-also the guards' when they cannot do their check (`bot.kit.guards.fail_closed`)."""
+"""The one error handler: log with the update id, apologise, keep running. A button tap it
+leaves to the rule that answers every tap once (bot.kit.client): the handler may have
+answered it before it failed, and the apology must not depend on that. The apology is also
+the guards' when they cannot do their check (`bot.kit.guards.fail_closed`)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ async def on_error(update: object, context: CallboardContext) -> None:
 
 async def apologise(update: Update, context: CallboardContext) -> None:
     """Say sorry in the user's language (or, if their account could not be loaded, the
-    language their app reports), stopping the button's spinner first."""
+    language their app reports)."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or chat.type != chat.PRIVATE:
         return
@@ -33,8 +35,6 @@ async def apologise(update: Update, context: CallboardContext) -> None:
         else context.services.catalogs.for_code(user.language_code if user else None)
     )
     try:
-        if update.callback_query:
-            await update.callback_query.answer()
         await context.bot.send_message(chat.id, t("error.unexpected"))
     except TelegramError as exc:
         _LOGGER.warning("could not apologise for update %s: %s", update.update_id, exc)

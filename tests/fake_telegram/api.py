@@ -97,6 +97,9 @@ class FakeTelegram:
         self._next_update_id = 1
         self._counter = itertools.count(1)
         self._open_queries: dict[str, int] = {}
+        # Every callback query ever sent to the bot, with how many times the bot answered it
+        # (refused second answers included): each must end at exactly one.
+        self._answer_counts: dict[str, int] = {}
         self._answers: dict[int, list[JSON]] = {}
         self._commands: dict[tuple[str, str], list[JSON]] = {}
         self._files: set[str] = set()
@@ -104,6 +107,8 @@ class FakeTelegram:
         self._failures: list[_Fault] = []
         self._last_send: dict[int, float] = {}
         self._successes: list[str] = []
+        # Every call refused with an error (method, description), injected faults included.
+        self.refusals: list[tuple[str, str]] = []
         self._webhook_url = ""
         self._methods: dict[str, tuple[str, Method]] = {
             name.lower(): (name, impl) for name, impl in self._method_table().items()
@@ -143,6 +148,7 @@ class FakeTelegram:
                 self._inject_faults(name, params)
                 result = impl(params, files or {})
             except ApiError as exc:
+                self.refusals.append((name, exc.description))
                 return exc.status, exc.payload()
             self._successes.append(name)
             chat_id = _chat_id_of(params)
@@ -216,13 +222,8 @@ class FakeTelegram:
     def user_sends_text(
         self, user_id: int, text: str, *, reply_to_message_id: int | None = None
     ) -> JSON:
-        command = COMMAND_RE.match(text)
-        entities = []
-        if command:
-            length = len(command.group().encode("utf-16-le")) // 2
-            entities = [{"type": "bot_command", "offset": 0, "length": length}]
         return self._user_message(
-            user_id, "text", reply_to_message_id, text=text, html=text, entities=entities
+            user_id, "text", reply_to_message_id, text=text, html=text, entities=_commands(text)
         )
 
     def user_sends_photo(
@@ -271,6 +272,25 @@ class FakeTelegram:
             message = self._append(chat, from_bot=False, kind=kind, reply_to=replied, **fields)
             return self._queue({"message": message.to_json()})
 
+    def user_edits_text(self, user_id: int, message_id: int, text: str) -> JSON:
+        """Edit one of the user's own text messages, as Telegram's clients allow."""
+        with self._lock:
+            chat = self._user_chat(user_id)
+            message = chat.messages.get(message_id)
+            if message is None or message.from_bot or message.kind != "text":
+                raise ValueError(f"no text message {message_id} of user {user_id}")
+            message.text = message.html = text
+            message.entities = _commands(text)
+            message.edited = True
+            message.edit_date = int(time.time())
+            return self._queue({"edited_message": message.to_json()})
+
+    def queue_update(self, payload: JSON) -> JSON:
+        """Queue an update of any kind (a poll, a chat member change, a channel post...),
+        given without its update_id."""
+        with self._lock:
+            return self._queue(payload)
+
     def user_taps(
         self, user_id: int, message_id: int, callback_data: str, *, forged: bool = False
     ) -> JSON:
@@ -286,6 +306,7 @@ class FakeTelegram:
                 raise ValueError(f"message {message_id} has no button {callback_data!r}")
             query_id = str(10**15 + next(self._counter))
             self._open_queries[query_id] = user_id
+            self._answer_counts[query_id] = 0
             query = {
                 "id": query_id, "from": chat.user, "message": message.to_json(),
                 "chat_instance": f"{self.bot_id}{user_id}", "data": callback_data,
@@ -369,6 +390,11 @@ class FakeTelegram:
     def callback_answers(self, user_id: int) -> list[JSON]:
         with self._lock:
             return list(self._answers.get(user_id, []))
+
+    def answer_counts(self) -> dict[str, int]:
+        """How many times the bot answered each callback query it was sent (0 if never)."""
+        with self._lock:
+            return dict(self._answer_counts)
 
     def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
         with self._lock:
@@ -612,7 +638,10 @@ class FakeTelegram:
         return True
 
     def _answer_query(self, params: dict[str, str], files: Files) -> bool:
-        user_id = self._open_queries.get(params.get("callback_query_id", ""))
+        query_id = params.get("callback_query_id", "")
+        if query_id in self._answer_counts:
+            self._answer_counts[query_id] += 1
+        user_id = self._open_queries.get(query_id)
         if user_id is None:
             raise bad(QUERY_INVALID)
         text = params.get("text", "")
@@ -628,6 +657,15 @@ class FakeTelegram:
             raise bad("wrong parameter action in request")
         self._chat(params)
         return True
+
+
+def _commands(text: str) -> list[JSON]:
+    """The entity Telegram marks a leading /command with."""
+    command = COMMAND_RE.match(text)
+    if command is None:
+        return []
+    length = len(command.group().encode("utf-16-le")) // 2
+    return [{"type": "bot_command", "offset": 0, "length": length}]
 
 
 def _chat_id_of(params: dict[str, str]) -> int | None:

@@ -63,7 +63,7 @@ Forgery = tuple[FakeUser, CallbackData]
 
 # Bookkeeping, not state anyone acts on: which updates were handled, the conversation state
 # the tapper's own wizard keeps.
-BOOKKEEPING = frozenset({"processed_updates", "persistence_user_data", "persistence_conversations"})
+BOOKKEEPING = frozenset({"inbox", "persistence_user_data", "persistence_conversations"})
 
 
 class Owners:

@@ -432,7 +432,7 @@ async def test_waiting_for_a_chats_turn_does_not_busy_loop(
     assert picks < 50, picks
 
 
-# ----------------------------------------------------------------------------- unrecordable outcomes
+# ------------------------------------------------------------------ unrecordable outcomes
 
 # Recording again after a refusal starts 20 ms later (FAST_OUTBOX's backoff_base) and
 # doubles up to 0.2 s, so the tests see several refused tries within the outage.

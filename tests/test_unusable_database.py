@@ -9,7 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -66,46 +66,47 @@ def assert_refused_in_one_line(status: int, lines: list[str], reason: str) -> No
     assert reason in lines[0], lines
 
 
-def test_garbage_file_exits_2_in_one_line(
-    tmp_path: Path, server: FakeTelegramServer, database_file: Path
+def garbage(path: Path) -> None:
+    path.write_bytes(os.urandom(8192))
+
+
+def truncated(path: Path) -> None:
+    migrated_database(path)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+
+
+def fresh(path: Path) -> None:
+    """A file in SQLite's rollback-journal mode: held exclusively, even the switch to WAL
+    cannot start."""
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("CREATE TABLE placeholder (id INTEGER)")
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"), [(garbage, "not a database"), (truncated, "malformed")],
+    ids=["garbage", "truncated"],
+)  # fmt: skip
+def test_damaged_file_exits_2_in_one_line(
+    tmp_path: Path,
+    server: FakeTelegramServer,
+    database_file: Path,
+    damage: Callable[[Path], None],
+    reason: str,
 ) -> None:
-    database_file.write_bytes(os.urandom(8192))
+    damage(database_file)
 
     status, lines = run_bot_on(database_file, tmp_path, server)
 
-    assert_refused_in_one_line(status, lines, "not a database")
+    assert_refused_in_one_line(status, lines, reason)
 
 
-def test_truncated_database_exits_2_in_one_line(
-    tmp_path: Path, server: FakeTelegramServer, database_file: Path
-) -> None:
-    migrated_database(database_file)
-    whole = database_file.read_bytes()
-    database_file.write_bytes(whole[: len(whole) // 2])
-
-    status, lines = run_bot_on(database_file, tmp_path, server)
-
-    assert_refused_in_one_line(status, lines, "malformed")
-
-
+@pytest.mark.parametrize("make", [migrated_database, fresh], ids=["migrated", "fresh"])
 def test_database_locked_by_another_process_exits_2_in_one_line(
-    tmp_path: Path, server: FakeTelegramServer, database_file: Path
+    tmp_path: Path, server: FakeTelegramServer, database_file: Path, make: Callable[[Path], None]
 ) -> None:
-    migrated_database(database_file)
+    make(database_file)
     with contextlib.closing(sqlite3.connect(database_file, isolation_level=None)) as holder:
-        holder.execute("BEGIN EXCLUSIVE")
-        status, lines = run_bot_on(database_file, tmp_path, server)
-        holder.execute("ROLLBACK")
-
-    assert_refused_in_one_line(status, lines, "locked")
-
-
-def test_fresh_file_locked_by_another_process_exits_2_in_one_line(
-    tmp_path: Path, server: FakeTelegramServer, database_file: Path
-) -> None:
-    """A rollback-journal file held exclusively: even the switch to WAL cannot start."""
-    with contextlib.closing(sqlite3.connect(database_file, isolation_level=None)) as holder:
-        holder.execute("CREATE TABLE placeholder (id INTEGER)")
         holder.execute("BEGIN EXCLUSIVE")
         status, lines = run_bot_on(database_file, tmp_path, server)
         holder.execute("ROLLBACK")

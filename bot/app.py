@@ -19,10 +19,11 @@ from telegram.ext import (
     Defaults,
     TypeHandler,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.kit import guards, jobs
 from bot.kit.campaigns import CHUNK_SIZE, CampaignExpander
+from bot.kit.client import CallboardBot
 from bot.kit.commands import Command, publish_default_menu
 from bot.kit.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
 from bot.kit.errors import on_error
@@ -50,6 +51,9 @@ from services.ports import Deps, Rules
 from storage.clock import Clock, SystemClock
 from storage.database import Database
 from storage.repositories import Repositories
+
+# Connections to Telegram for everything but the long poll (PTB's own default).
+CONNECTIONS = 256
 
 FEATURES: tuple[Feature, ...] = (
     onboarding.FEATURE,
@@ -168,24 +172,28 @@ def build_application(
     async def post_shutdown(application: CallboardApp) -> None:
         await db.close()
 
-    builder = (
-        ApplicationBuilder()
-        .token(settings.bot_token.get_secret_value())
-        .base_url(settings.telegram_base_url)
-        .base_file_url(settings.telegram_base_file_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
-        .context_types(ContextTypes(context=CallboardContext))
-        .persistence(SqlitePersistence(db, update_interval=persistence_interval))
+    telegram_bot = CallboardBot(
+        token=settings.bot_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=None),
+        # Handlers, the outbox and the jobs send concurrently; the long poll needs one.
+        request=request or HTTPXRequest(connection_pool_size=CONNECTIONS),
+        get_updates_request=request or HTTPXRequest(connection_pool_size=1),
         # Caps everything the bot sends at Telegram's overall limit; a 429 is not retried
         # here but surfaced, so the outbox can reschedule the row.
-        .rate_limiter(AIORateLimiter(overall_max_rate=overall_rate, max_retries=0))
+        rate_limiter=AIORateLimiter(overall_max_rate=overall_rate, max_retries=0),
+    )
+    builder = (
+        ApplicationBuilder()
+        .bot(telegram_bot)
+        .context_types(ContextTypes(context=CallboardContext))
+        .persistence(SqlitePersistence(db, update_interval=persistence_interval))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .concurrent_updates(PerUserUpdateProcessor())
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
     application: CallboardApp = builder.build()  # type: ignore[assignment]
 
     guards.register(application, flood_guard or guards.FloodGuard())

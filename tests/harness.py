@@ -141,6 +141,16 @@ class FakeUser:
         self.fake.user_sends_text(self.id, text, reply_to_message_id=reply_to)
         await self.harness.deliver()
 
+    async def edit(self, message_id: int, text: str) -> None:
+        """Edit one of the user's own messages (an edited_message update)."""
+        self.fake.user_edits_text(self.id, message_id, text)
+        await self.harness.deliver()
+
+    @property
+    def sent(self) -> list[FakeMessage]:
+        """The messages the user sent, oldest first."""
+        return [m for m in self.fake.messages(self.id) if not m.from_bot]
+
     async def send_photo(self, caption: str | None = None) -> None:
         self.fake.user_sends_photo(self.id, caption=caption)
         await self.harness.deliver()

@@ -1,5 +1,6 @@
-"""The PTB internals the wizard engine relies on (and only it, in bot/kit/wizard.py): if an
-upgrade of python-telegram-bot changes them, these tests say so before users do."""
+"""The PTB internals the kit relies on — the wizard engine's (bot/kit/wizard.py) and the
+bot's own state (bot/kit/client.py): if an upgrade of python-telegram-bot changes them,
+these tests say so before users do."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from telegram.ext._utils import types
 from telegram.warnings import PTBUserWarning
 
 from bot.kit import wizard
+from bot.kit.client import CallboardBot
 from bot.kit.context import CallboardContext
 from bot.kit.wizard import CommandEntry, Prompt, TextStep, Wizard
 
@@ -119,3 +121,12 @@ async def test_a_wizard_takes_its_conversations_from_each_new_application_only()
 
 class _Application:
     persistence = _StoresOneConversation()
+
+
+def test_a_bot_keeps_private_state_after_ptb_froze_it() -> None:
+    """PTB freezes its objects once built, except for attributes whose name starts with an
+    underscore: the bot's record of answered taps is one."""
+    bot = CallboardBot("1:fake")
+    assert not bot.answered("1")
+    bot._answered["1"] = None
+    assert bot.answered("1")

@@ -1,4 +1,6 @@
-"""The one error handler: log with the update id, apologise, keep running."""
+"""The one error handler: log with the update id, apologise, keep running. A button tap it
+leaves to the rule that answers every tap once (bot.kit.client): the handler may have
+answered it before it failed, and the apology must not depend on that."""
 
 from __future__ import annotations
 
@@ -26,8 +28,6 @@ async def on_error(update: object, context: CallboardContext) -> None:
         else context.services.catalogs.for_code(user.language_code if user else None)
     )
     try:
-        if update.callback_query:
-            await update.callback_query.answer()
         await context.bot.send_message(chat.id, t("error.unexpected"))
     except TelegramError as exc:
         _LOGGER.warning("could not apologise for update %s: %s", update.update_id, exc)

@@ -25,6 +25,7 @@ _LOGGER = logging.getLogger(__name__)
 DEDUPE_GROUP = -40
 FLOOD_GROUP = -35
 ACCOUNT_GROUP = -30
+KINDS_GROUP = -28
 # After the account is known, before features (see bot.kit.wizard).
 WIZARD_GROUP = -25
 
@@ -76,9 +77,6 @@ def make_flood_check(
         verdict = guard.check(user.id, time.monotonic())
         if verdict == "ok":
             return
-        if update.callback_query:
-            # Stop the button's spinner; ignored updates get no other answer.
-            await update.callback_query.answer()
         if verdict == "warn" and update.effective_chat:
             t = context.services.catalogs.for_code(user.language_code)
             await context.bot.send_message(update.effective_chat.id, t("guard.flood"))
@@ -113,7 +111,20 @@ async def load_account(update: Update, context: CallboardContext) -> None:
     raise ApplicationHandlerStop
 
 
+async def handled_kinds_only(update: Update, context: CallboardContext) -> None:
+    """Features handle messages and button taps, nothing else. An edited message is not read
+    again (its first version was; an edited /start must not start over): the user is told to
+    send the correction as a new message. Other kinds (reactions, chat member changes…) are
+    dropped without a word."""
+    if update.message is not None or update.callback_query is not None:
+        return
+    if update.edited_message is not None and update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, context.t("guard.edited"))
+    raise ApplicationHandlerStop
+
+
 def register(application: CallboardApp, flood_guard: FloodGuard) -> None:
     application.add_handler(TypeHandler(Update, skip_processed), group=DEDUPE_GROUP)
     application.add_handler(TypeHandler(Update, make_flood_check(flood_guard)), group=FLOOD_GROUP)
     application.add_handler(TypeHandler(Update, load_account), group=ACCOUNT_GROUP)
+    application.add_handler(TypeHandler(Update, handled_kinds_only), group=KINDS_GROUP)

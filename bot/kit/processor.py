@@ -15,6 +15,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.kit.client import answer_left_unanswered
+
 # PTB takes its own semaphore *before* do_process_update, which would let one user's queued
 # updates fill every slot; so it gets a bound it never reaches, and ours is taken after the
 # user's lock.
@@ -32,13 +34,13 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         key = _sender(update)
         if key is None:
             async with self._slots:
-                await coroutine
+                await _handled(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock, self._slots:
-                await coroutine
+                await _handled(update, coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
@@ -55,6 +57,13 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     def users_waiting(self) -> int:
         """How many users have updates queued or running."""
         return len(self._locks)
+
+
+async def _handled(update: object, coroutine: Awaitable[Any]) -> None:
+    """Handle the update (PTB runs the handlers, and the error handler if one raised, and
+    raises nothing itself); then answer the button tap nothing answered (bot.kit.client)."""
+    await coroutine
+    await answer_left_unanswered(update)
 
 
 def _sender(update: object) -> int | None:

@@ -63,18 +63,15 @@ def pager(
 
 
 async def close_keyboard(update: Update) -> bool:
-    """Answer a tapped button and take its keyboard away, so it acts once. False for a
-    repeated tap: a quick double tap sends the button twice, and the first took it away."""
+    """Take a tapped button's keyboard away, so it acts once. False when there was none to
+    take: a repeated tap (a quick double tap sends the button twice, and the first took the
+    keyboard away), or a button forged onto a message that never had one. The tap itself is
+    answered by the kit once the update is handled (bot.kit.client)."""
     query = update.callback_query
-    assert query
-    await query.answer()
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
+    message = query.message if query else None
+    if query is None or not isinstance(message, Message) or message.reply_markup is None:
         return False
-    return True
+    return await query.edit_message_reply_markup(None) is not False
 
 
 async def text_expected(update: Update, context: CallboardContext) -> object:
@@ -89,12 +86,7 @@ async def show_screen(
     """Replace the screen the button was on; after a command, send a new message."""
     query = update.callback_query
     if query and isinstance(query.message, Message) and query.message.text is not None:
-        try:
-            await query.edit_message_text(text, reply_markup=markup)
-        except BadRequest as exc:
-            # A double tap re-renders the same screen; Telegram refuses that as unchanged.
-            if "not modified" not in exc.message.lower():
-                raise
+        await query.edit_message_text(text, reply_markup=markup)
         return
     await context.bot.send_message(chat_id_of(update), text, reply_markup=markup)
 
@@ -110,6 +102,5 @@ async def replace_text(
         else:
             await context.bot.edit_message_text(text, chat_id, message_id)
     except BadRequest as exc:
-        reason = exc.message.lower()
-        if "not modified" not in reason and "not found" not in reason:
+        if "not found" not in exc.message.lower():
             raise

@@ -18,9 +18,10 @@ the rules every wizard shares:
   or turns to a thread abandons every wizard it does not start;
 - a Telegram reply to a thread's message is meant for that thread, never a wizard answer.
 
-This module is the only one that relies on PTB internals (`ConversationHandler._get_key`,
-`_conversations`, `_update_state`, `_initialize_persistence`, `telegram.ext._utils`);
-tests/test_ptb_internals.py fails if PTB changes them.
+This module relies on PTB internals (`ConversationHandler._get_key`, `_conversations`,
+`_update_state`, `_initialize_persistence`, `telegram.ext._utils`), as only bot.kit.client
+does besides (a private attribute on the frozen bot); tests/test_ptb_internals.py fails if
+PTB changes them.
 """
 
 from __future__ import annotations
@@ -31,8 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -703,7 +703,7 @@ class _Engine(Generic[D]):
         session = self._with(session, step.field, toggled)
         self.save(context, session)
         await query.answer()
-        await _edit_markup(query, step_keyboard(step, session.draft, context.t))
+        await query.edit_message_reply_markup(step_keyboard(step, session.draft, context.t))
         return None
 
     async def on_done(
@@ -966,15 +966,6 @@ def _tapped_option(update: Update, options: Sequence[Option]) -> Option:
     query = update.callback_query
     assert query is not None
     return next(option for option in options if option.data.pack() == query.data)
-
-
-async def _edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await query.edit_message_reply_markup(markup)
-    except BadRequest as exc:
-        # Telegram refuses to re-render a keyboard exactly as it is.
-        if "not modified" not in exc.message.lower():
-            raise
 
 
 def _matches(handler: BaseHandler[Update, Any, Any], update: Update) -> bool:

@@ -8,7 +8,7 @@ from telegram import Message, Update
 from bot.kit.callbacks import ApproveCb, DeclineCb, MissionCardCb
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import key_table
-from bot.kit.screens import refuse, show_screen
+from bot.kit.screens import close_keyboard, refuse, show_screen
 from handlers.missions import screens
 from handlers.missions.card import own_or_refuse
 from handlers.missions.screens import PeopleCb
@@ -70,8 +70,8 @@ async def decide(update: Update, context: CallboardContext) -> None:
     mission = await context.repos.missions.get(decision.mission_id or 0)
     if _on_people_screen(query.message) and mission is not None:
         await _render(update, context, mission, AssignmentStatus.APPLIED, 0)
-    elif isinstance(query.message, Message):
-        await query.edit_message_reply_markup(None)
+    else:
+        await close_keyboard(update)
 
 
 def _on_people_screen(message: object) -> bool:

@@ -16,8 +16,6 @@ from storage.models import Role
 
 
 async def show_profile(update: Update, context: CallboardContext) -> None:
-    if update.callback_query:
-        await update.callback_query.answer()
     account = context.user_account
     chat_id = chat_id_of(update)
     found = None

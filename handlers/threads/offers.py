@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pydantic import BaseModel
-from telegram import Message, Update
+from telegram import Update
 
 from bot.kit.callbacks import ProposeRateCb, ThreadOfferCb
 from bot.kit.context import CallboardContext
-from bot.kit.screens import chat_id_of, refuse
+from bot.kit.screens import chat_id_of, close_keyboard, refuse
 from bot.kit.wizard import Begin, ButtonEntry, Prompt, TextStep, Wizard
 from handlers.threads import screens
 from handlers.threads.screens import OfferAcceptCb, OfferCounterCb, OfferDeclineCb
@@ -139,8 +139,7 @@ async def answer_button(update: Update, context: CallboardContext) -> None:
         await refuse(update, context, _refusal(context, answered.refusal))
         return
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.edit_message_reply_markup(None)
+    await close_keyboard(update)
     key = "offer.done_accepted" if accept else "offer.done_declined"
     rate = context.t.money(answered.offer.amount_cents)
     await context.bot.send_message(chat_id_of(update), context.t(key, rate=rate))

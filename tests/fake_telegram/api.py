@@ -104,6 +104,8 @@ class FakeTelegram:
         self._failures: list[_Fault] = []
         self._last_send: dict[int, float] = {}
         self._successes: list[str] = []
+        # Every call refused with an error (method, description), injected faults included.
+        self.refusals: list[tuple[str, str]] = []
         self._webhook_url = ""
         self._methods: dict[str, tuple[str, Method]] = {
             name.lower(): (name, impl) for name, impl in self._method_table().items()
@@ -143,6 +145,7 @@ class FakeTelegram:
                 self._inject_faults(name, params)
                 result = impl(params, files or {})
             except ApiError as exc:
+                self.refusals.append((name, exc.description))
                 return exc.status, exc.payload()
             self._successes.append(name)
             chat_id = _chat_id_of(params)
@@ -216,13 +219,8 @@ class FakeTelegram:
     def user_sends_text(
         self, user_id: int, text: str, *, reply_to_message_id: int | None = None
     ) -> JSON:
-        command = COMMAND_RE.match(text)
-        entities = []
-        if command:
-            length = len(command.group().encode("utf-16-le")) // 2
-            entities = [{"type": "bot_command", "offset": 0, "length": length}]
         return self._user_message(
-            user_id, "text", reply_to_message_id, text=text, html=text, entities=entities
+            user_id, "text", reply_to_message_id, text=text, html=text, entities=_commands(text)
         )
 
     def user_sends_photo(
@@ -270,6 +268,19 @@ class FakeTelegram:
             chat.started = True
             message = self._append(chat, from_bot=False, kind=kind, reply_to=replied, **fields)
             return self._queue({"message": message.to_json()})
+
+    def user_edits_text(self, user_id: int, message_id: int, text: str) -> JSON:
+        """Edit one of the user's own text messages, as Telegram's clients allow."""
+        with self._lock:
+            chat = self._user_chat(user_id)
+            message = chat.messages.get(message_id)
+            if message is None or message.from_bot or message.kind != "text":
+                raise ValueError(f"no text message {message_id} of user {user_id}")
+            message.text = message.html = text
+            message.entities = _commands(text)
+            message.edited = True
+            message.edit_date = int(time.time())
+            return self._queue({"edited_message": message.to_json()})
 
     def user_taps(
         self, user_id: int, message_id: int, callback_data: str, *, forged: bool = False
@@ -628,6 +639,15 @@ class FakeTelegram:
             raise bad("wrong parameter action in request")
         self._chat(params)
         return True
+
+
+def _commands(text: str) -> list[JSON]:
+    """The entity Telegram marks a leading /command with."""
+    command = COMMAND_RE.match(text)
+    if command is None:
+        return []
+    length = len(command.group().encode("utf-16-le")) // 2
+    return [{"type": "bot_command", "offset": 0, "length": length}]
 
 
 def _chat_id_of(params: dict[str, str]) -> int | None:

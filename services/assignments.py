@@ -61,6 +61,11 @@ async def change(
         await repos.assignments.create(tx, mission.id, prospector_id, target, rate)
     else:
         await repos.assignments.move(tx, existing, target, rate)
+    if action is Action.LEAVE:
+        # The offers still pending in the pair's thread go with the prospector, or accepting
+        # one later would put them back on the mission. (A mission that ends never reopens,
+        # so its offers are refused as not open.)
+        await repos.threads.withdraw_offers(tx, mission.id, prospector_id)
     return target
 
 

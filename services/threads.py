@@ -35,6 +35,7 @@ class Refused(StrEnum):
     SUPERSEDED = "superseded"
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
 
 
 _FROM_LIFECYCLE = {
@@ -47,6 +48,7 @@ _OFFER_STATES = {
     OfferStatus.SUPERSEDED: Refused.SUPERSEDED,
     OfferStatus.ACCEPTED: Refused.ACCEPTED,
     OfferStatus.DECLINED: Refused.DECLINED,
+    OfferStatus.WITHDRAWN: Refused.WITHDRAWN,
 }
 
 

@@ -28,10 +28,12 @@ Row = aiosqlite.Row
 # A row as read, or one rebuilt as a dict (e.g. columns renamed in a join).
 RowLike = aiosqlite.Row | Mapping[str, Any]
 
+# busy_timeout first: switching to WAL needs a lock too, and a database another process
+# holds for a moment is waited for rather than refused.
 _PRAGMAS = (
+    "PRAGMA busy_timeout = 5000",
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 5000",
     "PRAGMA synchronous = NORMAL",
 )
 
@@ -84,6 +86,13 @@ class Transaction(Reader):
             callback()
 
 
+async def _check_writable(connection: aiosqlite.Connection) -> None:
+    """Take the write lock once: a database another process keeps locked past
+    `busy_timeout` fails here, at start, rather than on every update afterwards."""
+    await connection.execute("BEGIN IMMEDIATE")
+    await connection.execute("ROLLBACK")
+
+
 class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -97,17 +106,21 @@ class Database:
         return self._reader is not None
 
     async def open(self) -> None:
-        """Connect, apply the PRAGMAs and pending migrations (creating the file if needed).
+        """Connect, apply the PRAGMAs and pending migrations (creating the file if needed),
+        and check that the database can be written.
 
         Idempotent: PTB loads the persistence before `post_init`, so whichever needs the
-        database first opens it."""
+        database first opens it. If any step fails, whatever was opened is closed again:
+        each connection runs on its own thread, and one left open keeps the process alive
+        after the error has been reported."""
         async with self._open_lock:
             if self._reader is not None:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = await self._connect()
             try:
+                self._writer = await self._connect()
                 await apply_migrations(self._writer)
+                await _check_writable(self._writer)
                 self._reader = await self._connect()
             except BaseException:
                 await self.close()
@@ -116,16 +129,24 @@ class Database:
     async def _connect(self) -> aiosqlite.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves.
         connection = await aiosqlite.connect(self.path, isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        for pragma in _PRAGMAS:
-            await connection.execute(pragma)
+        try:
+            connection.row_factory = aiosqlite.Row
+            for pragma in _PRAGMAS:
+                await connection.execute(pragma)
+        except BaseException:
+            await connection.close()
+            raise
         return connection
 
     async def close(self) -> None:
-        for connection in (self._reader, self._writer):
-            if connection is not None:
-                await connection.close()
+        reader, writer = self._reader, self._writer
         self._reader = self._writer = None
+        try:
+            if reader is not None:
+                await reader.close()
+        finally:
+            if writer is not None:
+                await writer.close()
 
     @property
     def read(self) -> Reader:

@@ -279,6 +279,8 @@ class OfferStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     SUPERSEDED = "superseded"
+    # Taken back when the prospector left the mission.
+    WITHDRAWN = "withdrawn"
 
 
 class Offer(Model):

@@ -430,3 +430,121 @@ async def test_waiting_for_a_chats_turn_does_not_busy_loop(
     # Three sends 0.2 s apart need a few picks each; a dispatcher that polls while the
     # chat's next row waits for its turn makes thousands.
     assert picks < 50, picks
+
+
+# ------------------------------------------------------------------ unrecordable outcomes
+
+# Recording again after a refusal starts 20 ms later (FAST_OUTBOX's backoff_base) and
+# doubles up to 0.2 s, so the tests see several refused tries within the outage.
+RECORD_BACKOFF = dataclasses.replace(FAST_OUTBOX, record_backoff_max=0.2)
+OUTAGE_SECONDS = 1.0
+
+
+async def sent_texts(log: SendLog, mark: int, *texts: str) -> bool:
+    sent = {s.text for s in log.since(mark) if s.status == 200}
+    return sent >= set(texts)
+
+
+def texts_sent(log: SendLog, mark: int) -> list[str]:
+    return sorted(s.text for s in log.since(mark) if s.status == 200)
+
+
+async def test_a_full_disk_sends_nothing_twice_and_everything_once_after(
+    make_bot: MakeBot, log: SendLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = await make_bot(RECORD_BACKOFF)
+    alice, bob = await started_users(bot, "Alice", "Bob")
+    outbox = bot.services.repos.outbox
+    disk_full = True
+    tries = 0
+    mark_sent = outbox.mark_sent
+
+    async def refused_while_full(tx: Transaction, row_id: int, message_id: int | None) -> None:
+        # Where SQLite would refuse the write with SQLITE_FULL.
+        nonlocal tries
+        tries += 1
+        if disk_full:
+            raise sqlite3.OperationalError("database or disk is full")
+        await mark_sent(tx, row_id, message_id)
+
+    monkeypatch.setattr(outbox, "mark_sent", refused_while_full)
+    mark = log.mark()
+
+    ids = await enqueue(bot, (alice.id, "A1"), (bob.id, "B1"), (alice.id, "A2"))
+    await wait_until(lambda: sent_texts(log, mark, "A1", "B1"))
+    ids += await enqueue(bot, (bob.id, "B2"))  # a row queued during the outage
+    await asyncio.sleep(OUTAGE_SECONDS)
+
+    assert texts_sent(log, mark) == ["A1", "B1"], "sent again while it could not be recorded"
+    # Backing off: a few tries in the outage, not one per millisecond.
+    assert tries <= 30, tries
+    disk_full = False
+    await bot.settle()
+
+    assert texts_sent(log, mark) == ["A1", "A2", "B1", "B2"]
+    assert alice.texts[-2:] == ["A1", "A2"] and bob.texts[-2:] == ["B1", "B2"]
+    for row_id in ids:
+        assert (await outbox_row(bot, row_id)).status == OutboxStatus.SENT
+
+
+async def test_a_locked_database_sends_nothing_twice_and_everything_once_after(
+    make_bot: MakeBot, log: SendLog, db_path: Path
+) -> None:
+    bot = await make_bot(RECORD_BACKOFF)
+    alice, bob = await started_users(bot, "Alice", "Bob")
+    db = bot.services.db
+    async with db.transaction() as tx:
+        # Another process's lock is waited for 50 ms, not the 5 s of production.
+        await tx.execute("PRAGMA busy_timeout = 50")
+    mark = log.mark()
+
+    with contextlib.closing(sqlite3.connect(db_path, isolation_level=None)) as other:
+        async with db.transaction() as tx:
+            ids = [
+                await text_row(bot.services.repos.outbox, tx, chat_id, text, Priority.NOTIFICATION)
+                for chat_id, text in ((alice.id, "A1"), (bob.id, "B1"), (alice.id, "A2"))
+            ]
+            # Right after the commit, before the dispatcher runs: the other process takes
+            # the write lock and keeps it through the outage.
+            tx.on_commit(lambda: other.execute("BEGIN IMMEDIATE"))
+        await wait_until(lambda: sent_texts(log, mark, "A1", "B1"))
+        await asyncio.sleep(OUTAGE_SECONDS)
+
+        assert texts_sent(log, mark) == ["A1", "B1"], "sent again while it could not be recorded"
+        other.execute("ROLLBACK")
+    await bot.settle()
+
+    assert texts_sent(log, mark) == ["A1", "A2", "B1"]
+    assert alice.texts[-2:] == ["A1", "A2"] and bob.texts[-1] == "B1"
+    for row_id in ids:
+        row = await outbox_row(bot, row_id)
+        assert row.status == OutboxStatus.SENT and row.message_id is not None
+
+
+async def test_outcomes_kept_at_stop_are_recorded_so_nothing_is_sent_again_after_restart(
+    make_bot: MakeBot, log: SendLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The database refuses the first recording only; the next try is not due for a minute,
+    # so the outcome is still kept in memory when the bot stops.
+    bot = await make_bot(dataclasses.replace(FAST_OUTBOX, backoff_base=60, record_backoff_max=60))
+    (alice,) = await started_users(bot, "Alice")
+    outbox = bot.services.repos.outbox
+    mark_sent = outbox.mark_sent
+    refusals = iter([sqlite3.OperationalError("database is locked")])
+
+    async def refused_once(tx: Transaction, row_id: int, message_id: int | None) -> None:
+        refusal = next(refusals, None)
+        if refusal is not None:
+            raise refusal
+        await mark_sent(tx, row_id, message_id)
+
+    monkeypatch.setattr(outbox, "mark_sent", refused_once)
+    mark = log.mark()
+    (row_id,) = await enqueue(bot, (alice.id, "once"))
+    await wait_until(lambda: sent_texts(log, mark, "once"))
+
+    await bot.restart()
+    await bot.settle()
+
+    assert texts_sent(log, mark) == ["once"]
+    assert (await outbox_row(bot, row_id)).status == OutboxStatus.SENT

@@ -13,7 +13,14 @@ from services import assignments, missions, notices, threads
 from services.assignments import DecisionOutcome, TakeOutcome
 from services.missions import EditOutcome, Published, Refused
 from services.ports import Deps
-from storage.models import Approval, AssignmentStatus, MessageKind, MissionStatus, Target
+from storage.models import (
+    Approval,
+    AssignmentStatus,
+    MessageKind,
+    MissionStatus,
+    OfferStatus,
+    Target,
+)
 from tests.rules import RecordingNotifier, fields, open_deps, seed_company, seed_prospector
 
 ACME, RIVAL, JO, ANN = 1, 2, 10, 11
@@ -126,6 +133,43 @@ async def test_offers_supersede_and_only_the_latest_can_be_accepted(
     assert await threads.make_offer(deps, ACME, thread, 4_000) is threads.Refused.RATE_AGREED
     user, told = notifier.sent[-1]
     assert user == ACME and isinstance(told, notices.OfferAccepted) and told.other == "P-0001"
+
+
+async def test_leaving_withdraws_the_pending_offers_of_both_sides(
+    world: tuple[Deps, RecordingNotifier],
+) -> None:
+    deps, notifier = world
+    mission_id = await publish(deps, slots=2, approval=Approval.MANUAL)
+    jo_thread = await threads.open_for_mission(deps, JO, mission_id, to_offer=True)
+    ann_thread = await threads.open_for_mission(deps, ANN, mission_id, to_offer=True)
+    assert not isinstance(jo_thread, threads.Refused)
+    assert not isinstance(ann_thread, threads.Refused)
+    assert await threads.make_offer(deps, ACME, jo_thread, 4_500) is None
+    assert await threads.make_offer(deps, ANN, ann_thread, 5_000) is None
+    to_jo, from_ann = (n for _, n in notifier.sent if isinstance(n, notices.OfferReceived))
+    for prospector in (JO, ANN):
+        assignment = await deps.repos.assignments.find(mission_id, prospector)
+        assert assignment is not None
+        assert await assignments.leave(deps, prospector, assignment.id)
+    told = len(notifier.sent)
+
+    for user, offer_id in ((JO, to_jo.offer_id), (ACME, from_ann.offer_id)):
+        answered = await threads.answer_offer(deps, user, offer_id, accept=True)
+        assert answered is not None and answered.refusal is threads.Refused.WITHDRAWN
+        offer = await deps.repos.threads.offer(offer_id)
+        assert offer is not None and offer.status is OfferStatus.WITHDRAWN
+    for prospector in (JO, ANN):
+        assignment = await deps.repos.assignments.find(mission_id, prospector)
+        assert assignment is not None and assignment.status is AssignmentStatus.LEFT
+    mission = await deps.repos.missions.get(mission_id)
+    assert mission is not None and mission.active_count == 0
+    assert len(notifier.sent) == told, "nobody is told of an acceptance"
+
+    # Coming back the way a newcomer does still works.
+    assert await threads.make_offer(deps, ACME, jo_thread, 4_000) is None
+    *_, again = (n for _, n in notifier.sent if isinstance(n, notices.OfferReceived))
+    accepted = await threads.answer_offer(deps, JO, again.offer_id, accept=True)
+    assert accepted is not None and accepted.refusal is None
 
 
 async def test_a_relayed_message_names_each_side_by_its_public_name(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.kit.callbacks import ProposeRateCb, ThreadOfferCb, ThreadOpenCb, ThreadReplyCb
-from handlers.browse.screens import TakeCb
+from handlers.browse.screens import LeaveCb, TakeCb
 from handlers.threads.screens import OfferAcceptCb
 from storage.models import OutboxStatus
 from tests.harness import BotHarness, FakeUser
@@ -315,3 +315,25 @@ async def test_a_declined_application_stays_declined_on_every_path(bot: BotHarne
     assert pierre.alerts[-1] == "The company already declined your application to this mission."
     assert await snapshot(bot) == declined
     assert [a["status"] for a in await assignments(bot, mission.id)] == ["declined"]
+
+
+async def test_leaving_withdraws_the_offer_the_company_was_about_to_accept(
+    bot: BotHarness,
+) -> None:
+    company, prospector, mission_id = await negotiate_opening(bot)
+    await prospector.send("15")
+    [assignment] = await assignments(bot, mission_id)
+    await prospector.send("/mymissions")
+    await tap_data(prospector, LeaveCb(assignment_id=assignment["id"]).pack())
+    await prospector.tap("Yes, leave")
+    assert prospector.alerts[-1] == "You left the mission."
+    before = await snapshot(bot)
+
+    await company.tap("Accepter l'offre")
+
+    assert company.alerts[-1] == "Cette offre est retirée : le prospecteur a quitté cette mission."
+    assert await snapshot(bot) == before
+    assert (await assignments(bot, mission_id))[0]["status"] == "left"
+    await company.send("/threads")
+    await company.tap(f"#{mission_id}")
+    assert "offre à 15,00 € (retirée)" in spaced(company.last_text)

@@ -6,6 +6,11 @@ Rows are picked in priority order, only the oldest pending row of each chat at a
 backoff up to `max_attempts`; a 403 marks the user blocked and the row undeliverable; other
 refusals (a malformed message) fail the row at once. A row whose send was cut short by a
 stop stays pending and is sent after the next start — delivery is at least once.
+
+An outcome the database refuses to record (disk full, locked past `busy_timeout`) is kept in
+memory and recorded again later, backing off exponentially up to `record_backoff_max`; until
+every kept outcome is recorded nothing new is sent. The row stays pending in the database
+meanwhile, and without that memory it would be picked and sent again at once, over and over.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,6 +59,14 @@ class OutboxOptions:
     backoff_max: float = 300.0
     concurrency: int = 8
     stop_timeout: float = 3.0
+    # Recording an outcome again after the database refused it starts after `backoff_base`
+    # and doubles up to this: short, so that delivery resumes soon after the disk is freed
+    # or the lock released.
+    record_backoff_max: float = 5.0
+
+
+# Writes what became of a row, in the given transaction.
+RecordOutcome = Callable[[Transaction], Awaitable[None]]
 
 
 async def enqueue_send(
@@ -108,6 +122,11 @@ class OutboxDispatcher:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._chat_ready_at: dict[int, float] = {}
         self._paused_until = 0.0
+        # Outcomes of rows already handed to Telegram that the database refused to record,
+        # by row id, oldest first; nothing new is sent while any is waiting.
+        self._unrecorded: dict[int, RecordOutcome] = {}
+        self._record_failures = 0
+        self._record_again_at = 0.0
         self._runner: asyncio.Task[None] | None = None
         outbox.add_listener(self._wake.set)
 
@@ -129,6 +148,8 @@ class OutboxDispatcher:
             for task in unfinished:
                 task.cancel()
             await asyncio.gather(*unfinished, return_exceptions=True)
+        # One last try, so that rows already sent are not sent again after the restart.
+        await self._record_kept_outcomes()
 
     async def drain(self) -> None:
         """Wait until nothing is pending or in flight (callers bound the wait)."""
@@ -151,6 +172,10 @@ class OutboxDispatcher:
 
     async def _start_due_sends(self) -> int:
         now = time.monotonic()
+        if self._unrecorded and now < self._record_again_at:
+            return 0
+        if not await self._record_kept_outcomes():
+            return 0
         if now < self._paused_until:
             return 0
         self._chat_ready_at = {c: t for c, t in self._chat_ready_at.items() if t > now}
@@ -160,8 +185,13 @@ class OutboxDispatcher:
             return 0
         rows = await self._outbox.due(room, busy)
         for row, blocked in rows:
+            if self._unrecorded:
+                break
             if blocked:
-                await self._record(self._outbox.mark_undeliverable, row.id, "recipient blocked")
+                undeliverable = self._mark(
+                    self._outbox.mark_undeliverable, row, "recipient blocked"
+                )
+                await self._record(row, undeliverable)
                 continue
             await self._limiter.acquire()
             self._chat_ready_at[row.chat_id] = time.monotonic() + 1 / self._options.chat_rate
@@ -172,6 +202,8 @@ class OutboxDispatcher:
     async def _sleep_until_work(self, checked_at: datetime) -> None:
         delays = [30.0]
         now = time.monotonic()
+        if self._unrecorded:
+            delays.append(self._record_again_at - now)
         if self._paused_until > now:
             delays.append(self._paused_until - now)
         delays.extend(ready - now for ready in self._chat_ready_at.values())
@@ -186,36 +218,37 @@ class OutboxDispatcher:
 
     async def _deliver(self, row: OutboxMessage) -> None:
         try:
-            await self._attempt(row)
+            await self._record(row, await self._attempt(row))
         except Exception:
-            _LOGGER.exception("outbox: recording the outcome of row %s failed", row.id)
+            _LOGGER.exception("outbox: delivering row %s failed", row.id)
         finally:
             self._in_flight.pop(row.chat_id, None)
             self._wake.set()
 
-    async def _attempt(self, row: OutboxMessage) -> None:
+    async def _attempt(self, row: OutboxMessage) -> RecordOutcome:
+        """Send the row once; returns how to record what became of it."""
         try:
             message_id = await self._send(row)
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
             _LOGGER.warning("outbox: flood limit, pausing %.1fs (row %s)", wait, row.id)
             self._paused_until = max(self._paused_until, time.monotonic() + wait)
-            await self._retry(row, wait, f"429: {exc.message}", count=False)
+            return self._retry(row, wait, f"429: {exc.message}", count=False)
         except Forbidden as exc:
-            async with self._db.transaction() as tx:
-                await self._users.mark_blocked(tx, row.chat_id)
-                await self._outbox.mark_undeliverable(tx, row.id, f"403: {exc.message}")
+            return self._blocked(row, f"403: {exc.message}")
         except BadRequest as exc:
             _LOGGER.error("outbox: Telegram refused row %s: %s", row.id, exc.message)
-            await self._record(self._outbox.mark_failed, row.id, f"400: {exc.message}")
+            return self._mark(self._outbox.mark_failed, row, f"400: {exc.message}")
         except NetworkError as exc:
-            await self._network_failure(row, exc)
+            return self._network_failure(row, exc)
         except TelegramError as exc:
             _LOGGER.error("outbox: row %s failed: %s", row.id, exc.message)
-            await self._record(self._outbox.mark_failed, row.id, exc.message)
-        else:
-            async with self._db.transaction() as tx:
-                await self._outbox.mark_sent(tx, row.id, message_id)
+            return self._mark(self._outbox.mark_failed, row, exc.message)
+
+        async def sent(tx: Transaction) -> None:
+            await self._outbox.mark_sent(tx, row.id, message_id)
+
+        return sent
 
     async def _send(self, row: OutboxMessage) -> int | None:
         if row.method not in SEND_METHODS:
@@ -230,23 +263,76 @@ class OutboxDispatcher:
         result = await getattr(self._bot, row.method)(chat_id=row.chat_id, **params)
         return int(result.message_id)
 
-    async def _network_failure(self, row: OutboxMessage, exc: NetworkError) -> None:
+    def _network_failure(self, row: OutboxMessage, exc: NetworkError) -> RecordOutcome:
         attempts = row.attempts + 1
         if attempts >= self._options.max_attempts:
             _LOGGER.error("outbox: giving up on row %s after %d tries: %s", row.id, attempts, exc)
-            await self._record(self._outbox.mark_failed, row.id, exc.message)
-            return
+            return self._mark(self._outbox.mark_failed, row, exc.message)
         delay = min(self._options.backoff_max, self._options.backoff_base * 2 ** (attempts - 1))
-        await self._retry(row, delay * random.uniform(0.8, 1.2), exc.message, count=True)
+        return self._retry(row, delay * random.uniform(0.8, 1.2), exc.message, count=True)
 
-    async def _retry(self, row: OutboxMessage, delay: float, error: str, *, count: bool) -> None:
+    def _retry(self, row: OutboxMessage, delay: float, error: str, *, count: bool) -> RecordOutcome:
         not_before = self._clock.now() + timedelta(seconds=delay)
-        async with self._db.transaction() as tx:
+
+        async def later(tx: Transaction) -> None:
             await self._outbox.retry_later(tx, row.id, not_before, error, count=count)
 
-    async def _record(self, mark: Any, row_id: int, error: str) -> None:
-        async with self._db.transaction() as tx:
-            await mark(tx, row_id, error)
+        return later
+
+    def _blocked(self, row: OutboxMessage, error: str) -> RecordOutcome:
+        async def blocked(tx: Transaction) -> None:
+            await self._users.mark_blocked(tx, row.chat_id)
+            await self._outbox.mark_undeliverable(tx, row.id, error)
+
+        return blocked
+
+    @staticmethod
+    def _mark(
+        mark: Callable[[Transaction, int, str], Awaitable[None]], row: OutboxMessage, error: str
+    ) -> RecordOutcome:
+        async def finished(tx: Transaction) -> None:
+            await mark(tx, row.id, error)
+
+        return finished
+
+    async def _record(self, row: OutboxMessage, outcome: RecordOutcome) -> None:
+        """Record the outcome now, or keep it for later if the database refuses it."""
+        try:
+            async with self._db.transaction() as tx:
+                await outcome(tx)
+        except Exception:
+            if not self._unrecorded:
+                _LOGGER.exception("outbox: cannot record the outcome of row %s; sending stops "
+                                  "until the database accepts it", row.id)  # fmt: skip
+                self._back_off()
+            self._unrecorded[row.id] = outcome
+
+    async def _record_kept_outcomes(self) -> bool:
+        """Record every kept outcome in one transaction; False if the database still
+        refuses, and the next try is put off further."""
+        if not self._unrecorded:
+            return True
+        try:
+            async with self._db.transaction() as tx:
+                for outcome in self._unrecorded.values():
+                    await outcome(tx)
+        except Exception as exc:
+            self._back_off()
+            _LOGGER.warning(
+                "outbox: still cannot record %d outcomes (%s); next try in %.1fs",
+                len(self._unrecorded), exc, self._record_again_at - time.monotonic(),
+            )  # fmt: skip
+            return False
+        _LOGGER.info("outbox: recorded %d kept outcomes; sending resumes", len(self._unrecorded))
+        self._unrecorded.clear()
+        self._record_failures = 0
+        return True
+
+    def _back_off(self) -> None:
+        options = self._options
+        delay = min(options.record_backoff_max, options.backoff_base * 2**self._record_failures)
+        self._record_failures += 1
+        self._record_again_at = time.monotonic() + delay
 
 
 def _seconds(retry_after: int | timedelta) -> float:

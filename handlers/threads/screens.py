@@ -43,6 +43,7 @@ REFUSALS = key_table(
         Refused.SUPERSEDED: "offer.is_superseded",
         Refused.ACCEPTED: "offer.is_accepted",
         Refused.DECLINED: "offer.is_declined",
+        Refused.WITHDRAWN: "offer.is_withdrawn",
     }
 )
 

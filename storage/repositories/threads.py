@@ -167,6 +167,18 @@ class ThreadRepository:
         )
         return Offer.model_validate(dict(row)) if row else None
 
+    async def withdraw_offers(self, tx: Transaction, mission_id: int, prospector_id: int) -> int:
+        """Every offer still pending between the mission's company and the prospector, in
+        either direction, is withdrawn; returns how many."""
+        return await tx.execute(
+            """
+            UPDATE offers SET status = 'withdrawn', decided_at = ?
+            WHERE status = 'pending' AND thread_id IN (
+                SELECT id FROM threads WHERE mission_id = ? AND prospector_id = ?)
+            """,
+            (to_db(self._clock.now()), mission_id, prospector_id),
+        )
+
     async def decide_offer(self, tx: Transaction, offer_id: int, status: OfferStatus) -> bool:
         """Accept or decline an offer that is still pending; False if it no longer is."""
         changed = await tx.execute(

@@ -449,3 +449,22 @@ class PayoutSummary(Model):
     overdue_cents: int = 0
     paid_this_month_cents: int = 0
     all_time_cents: int = 0
+
+
+class AuditAction(StrEnum):
+    BROADCAST = "broadcast"
+    BROADCAST_CANCEL = "broadcast_cancel"
+    BAN = "ban"
+    UNBAN = "unban"
+    DISPUTE_DECISION = "dispute_decision"
+
+
+class AuditEntry(Model):
+    """One admin action as the audit log keeps it; `details` says what it affected."""
+
+    id: int
+    admin_id: int
+    action: AuditAction
+    subject_id: int | None
+    details: dict[str, Any]
+    created_at: datetime

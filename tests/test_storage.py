@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,11 @@ import pytest
 
 import storage.migrations
 from bot.kit.persistence import SqlitePersistence
+from storage.clock import ManualClock
 from storage.database import Database
 from storage.migrations import DatabaseTooNewError, migration_scripts
+from storage.models import AuditAction
+from storage.repositories import AuditRepository
 from tests.fake_telegram import FakeTelegramServer
 
 ROOT = Path(__file__).parents[1]
@@ -398,3 +402,23 @@ async def test_persistence_survives_a_fresh_database_object(db_path: Path) -> No
         assert await second.get_conversations("new_mission") == {(8, 8): 4}
     finally:
         await second_db.close()
+
+
+async def test_audit_rows_page_newest_first_and_roll_back_with_their_action(
+    db: Database,
+) -> None:
+    audit = AuditRepository(db, ManualClock(datetime(2026, 3, 12, 14, 30, tzinfo=UTC)))
+    async with db.transaction() as tx:
+        for user_id in (11, 12, 13):
+            await audit.record(tx, 1, AuditAction.BAN, user_id, {"missions_paused": user_id})
+    with contextlib.suppress(RuntimeError):
+        async with db.transaction() as tx:
+            await audit.record(tx, 1, AuditAction.UNBAN, 11)
+            raise RuntimeError("the unban failed after its audit row")
+
+    assert await audit.count() == 3
+    page = await audit.newest(offset=1, limit=2)
+    assert [(e.action, e.subject_id, e.details) for e in page] == [
+        (AuditAction.BAN, 12, {"missions_paused": 12}),
+        (AuditAction.BAN, 11, {"missions_paused": 11}),
+    ]

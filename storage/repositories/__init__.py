@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from storage.clock import Clock
 from storage.database import Database
 from storage.repositories.assignments import AssignmentRepository
+from storage.repositories.audit import AuditRepository
 from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.ledger import LedgerRepository
 from storage.repositories.missions import MissionRepository
@@ -33,6 +34,7 @@ class Repositories:
     disputes: DisputeRepository
     ledger: LedgerRepository
     statements: StatementRepository
+    audit: AuditRepository
 
     @classmethod
     def create(cls, db: Database, clock: Clock) -> Repositories:
@@ -50,11 +52,13 @@ class Repositories:
             disputes=DisputeRepository(db, clock),
             ledger=LedgerRepository(db, clock),
             statements=StatementRepository(db, clock),
+            audit=AuditRepository(db, clock),
         )
 
 
 __all__ = [
     "AssignmentRepository",
+    "AuditRepository",
     "CampaignRepository",
     "DisputeRepository",
     "InboxRepository",

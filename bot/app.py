@@ -69,6 +69,12 @@ FEATURES: tuple[Feature, ...] = (
 )
 
 
+# Sends the outbox may have under way at once: a few are plenty at 30 messages a second,
+# paid broadcasts at up to 1,000 a second need as many as arrive in one Telegram round trip.
+# Each is a message that may go out twice after a crash (delivery is at least once).
+OUTBOX_CONCURRENCY = 8
+PAID_OUTBOX_CONCURRENCY = 64
+
 # How long a stop lets outbox sends under way finish; the rest stay pending and go out after
 # the restart. With the inbox's limits (bot.kit.inbox) a stop takes about 3 s at most.
 STOP_SEND_GRACE = 1.0
@@ -142,6 +148,8 @@ def build_application(
     options = outbox_options or OutboxOptions(
         global_rate=settings.outbox_global_rate,
         chat_rate=settings.outbox_chat_rate,
+        broadcast_rate=settings.broadcast_rate,
+        concurrency=PAID_OUTBOX_CONCURRENCY if settings.broadcast_paid else OUTBOX_CONCURRENCY,
         stop_timeout=STOP_SEND_GRACE,
     )
     db = Database(settings.database_path)

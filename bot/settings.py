@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     max_overdue_reminders: int = Field(default=3, ge=1)
     quiet_hours: Annotated[str, NoDecode] = "21-8"
     broadcast_rate: float = Field(default=25, gt=0, le=30)
+    broadcast_paid: bool = False
     outbox_global_rate: float = Field(default=28, gt=0, le=30)
     outbox_chat_rate: float = Field(default=1, gt=0, le=30)
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -134,6 +135,8 @@ class Settings(BaseSettings):
     def _coherent(self) -> Settings:
         if self.min_rate > self.max_rate:
             raise ValueError("MIN_RATE must not exceed MAX_RATE")
+        if self.broadcast_rate > self.outbox_global_rate:
+            raise ValueError("BROADCAST_RATE must not exceed OUTBOX_GLOBAL_RATE")
         if self.webhook_url and not self.webhook_secret.get_secret_value():
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
         return self

@@ -28,7 +28,12 @@ from tests.fake_telegram import FakeMessage, FakeRequest, FakeTelegram
 SETTLE_LIMIT = 30.0
 
 FAST_OUTBOX = OutboxOptions(
-    global_rate=1000, chat_rate=1000, backoff_base=0.02, backoff_max=0.1, stop_timeout=1
+    global_rate=1000,
+    chat_rate=1000,
+    broadcast_rate=1000,
+    backoff_base=0.02,
+    backoff_max=0.1,
+    stop_timeout=1,
 )
 
 

@@ -27,6 +27,7 @@ from bot.kit.outbox import OutboxOptions, enqueue_send
 from storage.database import Transaction
 from storage.models import OutboxMessage, OutboxStatus, Priority
 from storage.repositories import OutboxRepository
+from storage.repositories.outbox import Lane
 from tests.fake_telegram import FakeTelegram
 from tests.harness import FAST_OUTBOX, BotHarness, FakeUser, make_settings
 
@@ -415,10 +416,10 @@ async def test_waiting_for_a_chats_turn_does_not_busy_loop(
     picks = 0
     due = outbox.due
 
-    async def counting_due(limit: int, busy_chats: frozenset[int]) -> Any:
+    async def counting_due(lane: Lane, limit: int, busy_chats: frozenset[int]) -> Any:
         nonlocal picks
         picks += 1
-        return await due(limit, busy_chats)
+        return await due(lane, limit, busy_chats)
 
     monkeypatch.setattr(outbox, "due", counting_due)
     await enqueue(bot, (alice.id, "1"), (alice.id, "2"), (alice.id, "3"))

@@ -1,7 +1,14 @@
 """The outbox dispatcher: delivers queued rows to Telegram and records outcomes.
 
 Rows are picked in priority order, only the oldest pending row of each chat at a time
-(per-chat order), under a global rate and a per-chat rate. A 429 pauses all sending for
+(per-chat order), under a global rate and a per-chat rate. Broadcast rows are also held to
+the broadcast rate and come after every due notification and reminder: each pick takes only
+as many rows as the rates allow right now, notices first, so the loop never waits on a
+broadcast while a notice is due, and a notice queued mid-broadcast is the next row sent. A
+broadcast row does not wait behind a notice to the same chat, nor a notice behind a
+broadcast (storage's `due`). Paid broadcast rows (`allow_paid_broadcast`), which Telegram
+charges for instead of counting against its overall limit, skip the global rate and go at
+the paid rate. A 429 pauses all sending for
 `retry_after` and retries the same row; network errors and 5xx are retried with exponential
 backoff up to `max_attempts`; a 403 marks the user blocked and the row undeliverable; other
 refusals (a malformed message) fail the row at once. A row whose send was cut short by a
@@ -25,7 +32,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -33,6 +39,7 @@ from storage.clock import Clock
 from storage.database import Database, Transaction
 from storage.models import OutboxMessage, Priority
 from storage.repositories import OutboxRepository, UserRepository
+from storage.repositories.outbox import Lane, lane_of
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,6 +61,10 @@ SEND_METHODS = frozenset(
 class OutboxOptions:
     global_rate: float = 28.0
     chat_rate: float = 1.0
+    broadcast_rate: float = 25.0
+    # Telegram's limit for paid broadcasts is 1,000 messages a second; with the bucket's
+    # capacity (`SLACK_SECONDS`) this stays under it in any second.
+    paid_broadcast_rate: float = 950.0
     max_attempts: int = 5
     backoff_base: float = 1.0
     backoff_max: float = 300.0
@@ -101,6 +112,44 @@ def stored_params(
     return {**params, "reply_markup": reply_markup.to_dict()}
 
 
+# A bucket holds what its rate earns in this many seconds, and at least 1.5 tokens: a pick
+# that comes a little late (the loop's own delays) does not lose its turn, so the rate is
+# reached, while any second still sees at most `rate + capacity` sends. At high rates it
+# also lets one pick take several rows.
+SLACK_SECONDS = 0.05
+MIN_CAPACITY = 1.5
+
+
+class TokenBucket:
+    """`rate` tokens a second, checked without waiting."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate = rate
+        self._capacity = max(MIN_CAPACITY, rate * SLACK_SECONDS)
+        self._clock = clock
+        self._tokens = 1.0
+        self._at = clock()
+
+    def available(self) -> int:
+        """How many sends the bucket allows now."""
+        self._refill()
+        return int(self._tokens)
+
+    def take(self) -> None:
+        self._refill()
+        self._tokens -= 1
+
+    def wait(self) -> float:
+        """Seconds until the next token (0 when one is there)."""
+        self._refill()
+        return max(0.0, (1 - self._tokens) / self._rate)
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self._tokens = min(self._capacity, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+
+
 class OutboxDispatcher:
     def __init__(
         self,
@@ -117,7 +166,13 @@ class OutboxDispatcher:
         self._users = users
         self._clock = clock
         self._options = options
-        self._limiter = AsyncLimiter(1, 1 / options.global_rate)
+        overall = TokenBucket(options.global_rate)
+        # What a row of each lane takes, in the order lanes are served.
+        self._lanes: dict[Lane, tuple[TokenBucket, ...]] = {
+            Lane.NOTICES: (overall,),
+            Lane.PAID_BROADCASTS: (TokenBucket(options.paid_broadcast_rate),),
+            Lane.BROADCASTS: (overall, TokenBucket(options.broadcast_rate)),
+        }
         self._wake = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._chat_ready_at: dict[int, float] = {}
@@ -179,25 +234,33 @@ class OutboxDispatcher:
         if now < self._paused_until:
             return 0
         self._chat_ready_at = {c: t for c, t in self._chat_ready_at.items() if t > now}
-        busy = frozenset(self._in_flight) | frozenset(self._chat_ready_at)
-        room = self._options.concurrency - len(self._in_flight)
-        if room <= 0:
-            return 0
-        rows = await self._outbox.due(room, busy)
-        for row, blocked in rows:
-            if self._unrecorded:
-                break
-            if blocked:
-                undeliverable = self._mark(
-                    self._outbox.mark_undeliverable, row, "recipient blocked"
-                )
-                await self._record(row, undeliverable)
+        handled = 0
+        for lane, buckets in self._lanes.items():
+            room = min(
+                self._options.concurrency - len(self._in_flight),
+                *(bucket.available() for bucket in buckets),
+            )
+            if room <= 0 or self._unrecorded:
                 continue
-            await self._limiter.acquire()
-            self._chat_ready_at[row.chat_id] = time.monotonic() + 1 / self._options.chat_rate
-            task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
-            self._in_flight[row.chat_id] = task
-        return len(rows)
+            busy = frozenset(self._in_flight) | frozenset(self._chat_ready_at)
+            rows = await self._outbox.due(lane, room, busy)
+            handled += len(rows)
+            for row, blocked in rows:
+                await self._start(row, blocked)
+        return handled
+
+    async def _start(self, row: OutboxMessage, blocked: bool) -> None:
+        if self._unrecorded:
+            return
+        if blocked:
+            undeliverable = self._mark(self._outbox.mark_undeliverable, row, "recipient blocked")
+            await self._record(row, undeliverable)
+            return
+        for bucket in self._lanes[lane_of(row)]:
+            bucket.take()
+        self._chat_ready_at[row.chat_id] = time.monotonic() + 1 / self._options.chat_rate
+        task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
+        self._in_flight[row.chat_id] = task
 
     async def _sleep_until_work(self, checked_at: datetime) -> None:
         delays = [30.0]
@@ -207,6 +270,9 @@ class OutboxDispatcher:
         if self._paused_until > now:
             delays.append(self._paused_until - now)
         delays.extend(ready - now for ready in self._chat_ready_at.values())
+        # An empty bucket may be holding rows back; a full one holds nothing.
+        buckets = {bucket for lane in self._lanes.values() for bucket in lane}
+        delays.extend(bucket.wait() for bucket in buckets if not bucket.available())
         # Rows already due at `checked_at` that are still pending wait for their chat, the
         # flood pause or a free slot, and each of those wakes us; counting them here would
         # make the delay 0 and spin. Only rows scheduled after the check need a timer.

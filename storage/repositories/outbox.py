@@ -3,11 +3,42 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from storage.clock import Clock, from_db, to_db
 from storage.database import Database, Row, Transaction
 from storage.models import OutboxMessage, OutboxStatus, Priority, QueuedMessage
+
+
+# The Bot API parameter asking Telegram to charge a send in Stars instead of holding it to
+# the free limit of about 30 messages a second.
+PAID_BROADCAST = "allow_paid_broadcast"
+
+
+class Lane(StrEnum):
+    """Outbox rows paced apart: notices (notifications and reminders) under the overall
+    rate; broadcasts also under the broadcast rate, behind notices; paid broadcasts, which
+    Telegram does not count against the overall limit, under the paid rate."""
+
+    NOTICES = "notices"
+    BROADCASTS = "broadcasts"
+    PAID_BROADCASTS = "paid_broadcasts"
+
+
+# Each lane's rows, as a condition on `o`; the lone placeholder is Priority.BROADCAST.
+_PAID = f"json_extract(o.params, '$.{PAID_BROADCAST}') IS 1"
+_LANES = {
+    Lane.NOTICES: "o.priority < ?",
+    Lane.BROADCASTS: f"o.priority >= ? AND NOT {_PAID}",
+    Lane.PAID_BROADCASTS: f"o.priority >= ? AND {_PAID}",
+}
+
+
+def lane_of(row: OutboxMessage) -> Lane:
+    if row.priority < Priority.BROADCAST:
+        return Lane.NOTICES
+    return Lane.PAID_BROADCASTS if row.params.get(PAID_BROADCAST) is True else Lane.BROADCASTS
 
 
 def _message(row: Row) -> OutboxMessage:
@@ -76,20 +107,31 @@ class OutboxRepository:
         if rows:
             self.wake_after_commit(tx)
 
-    async def due(self, limit: int, busy_chats: frozenset[int]) -> list[tuple[OutboxMessage, bool]]:
-        """The next rows to send, each the oldest pending row of its chat, with whether the
-        recipient has blocked the bot. Chats in `busy_chats` are skipped."""
+    async def due(
+        self, lane: Lane, limit: int, busy_chats: frozenset[int]
+    ) -> list[tuple[OutboxMessage, bool]]:
+        """The next rows of `lane` to send, with whether the recipient has blocked the bot.
+        Each is the oldest pending row of its chat among the rows of its kind (notices, or
+        broadcasts): a notice never waits behind a broadcast to the same chat. Chats in
+        `busy_chats` are skipped."""
         rows = await self._db.read.fetch_all(
-            """
+            f"""
             SELECT o.*, u.blocked_at IS NOT NULL AS blocked
             FROM outbox o LEFT JOIN users u ON u.id = o.chat_id
-            WHERE o.status = 'pending' AND o.not_before <= ?
+            WHERE o.status = 'pending' AND o.not_before <= ? AND {_LANES[lane]}
               AND o.id = (SELECT MIN(p.id) FROM outbox p
-                          WHERE p.chat_id = o.chat_id AND p.status = 'pending')
+                          WHERE p.chat_id = o.chat_id AND p.status = 'pending'
+                            AND (p.priority >= ?) = (o.priority >= ?))
             ORDER BY o.priority, o.id
             LIMIT ?
             """,
-            (to_db(self._clock.now()), limit + len(busy_chats)),
+            (
+                to_db(self._clock.now()),
+                int(Priority.BROADCAST),
+                int(Priority.BROADCAST),
+                int(Priority.BROADCAST),
+                limit + len(busy_chats),
+            ),
         )
         picked = [(row, bool(row["blocked"])) for row in rows if row["chat_id"] not in busy_chats]
         return [(_message(row), blocked) for row, blocked in picked[:limit]]

@@ -27,6 +27,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, CommandHandler, ContextTypes
 
+from tests.fake_telegram import api as fake_api
 from tests.fake_telegram import (
     EntityParseError,
     FakeRequest,
@@ -380,6 +381,90 @@ async def test_flood_and_server_errors(api: FakeTelegram, bot: Bot) -> None:
     api.per_chat_limit = 1.0
     with pytest.raises(RetryAfter):
         await bot.send_message(USER, "too fast")
+
+
+class SteppedClock:
+    """Stands in for the fake's `time` module, so the tests move its second by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    @staticmethod
+    def time() -> float:
+        return time.time()  # message dates keep the real clock
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> SteppedClock:
+    stepped = SteppedClock()
+    monkeypatch.setattr(fake_api, "time", stepped)
+    return stepped
+
+
+def started_chats(api: FakeTelegram, count: int) -> list[int]:
+    """Users who wrote to the bot before, without updates to process."""
+    ids = [5000 + n for n in range(count)]
+    for user_id in ids:
+        api.add_user(user_id, f"U{user_id}", started=True)
+    return ids
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_overall_limit_refuses_sends_past_it_within_one_second(
+    api: FakeTelegram, bot: Bot, clock: SteppedClock
+) -> None:
+    api.overall_limit = 3
+    chats = started_chats(api, 5)
+    for chat_id in chats[:3]:
+        await bot.send_message(chat_id, "fits")
+        clock.now += 0.25
+    # Three in the last 0.75 s: the fourth, to yet another chat, is one too many.
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(chats[3], "too many")
+    retry_after = caught.value.retry_after
+    assert retry_after == 1 or getattr(retry_after, "total_seconds", lambda: 0)() == 1
+    assert "too many" not in [m.text for m in api.bot_messages(chats[3])]
+    # Edits are not new messages and do not count.
+    message = api.bot_messages(chats[0])[-1]
+    await bot.edit_message_text("edited", chat_id=chats[0], message_id=message.message_id)
+    # The window slides: once the first send is a second old, one more fits, not two.
+    clock.now += 0.25
+    await bot.send_message(chats[3], "now it fits")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(chats[4], "but this does not")
+
+
+async def test_overall_limit_is_off_by_default(api: FakeTelegram, bot: Bot) -> None:
+    chats = started_chats(api, 60)
+    for chat_id in chats:
+        await bot.send_message(chat_id, "no limit")
+    assert all(api.last_bot_message(c) is not None for c in chats)
+
+
+async def test_paid_broadcasts_are_not_counted_in_the_overall_limit(
+    api: FakeTelegram, bot: Bot, clock: SteppedClock
+) -> None:
+    api.overall_limit = 2
+    chats = started_chats(api, 10)
+    await bot.send_message(chats[0], "free")
+    await bot.send_message(chats[1], "free")
+    for chat_id in chats[2:9]:
+        await bot.send_message(chat_id, "paid", allow_paid_broadcast=True)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(chats[9], "free again")
+
+
+async def test_paid_broadcasts_have_their_own_limit(
+    api: FakeTelegram, clock: SteppedClock
+) -> None:
+    api.overall_limit = 30
+    (chat_id,) = started_chats(api, 1)
+    params = {"chat_id": str(chat_id), "text": "paid", "allow_paid_broadcast": "true"}
+    statuses = [api.handle(api.token, "sendMessage", params)[0] for _ in range(1001)]
+    assert statuses == [200] * 1000 + [429]
 
 
 async def test_wrong_token_and_unknown_method(api: FakeTelegram) -> None:

@@ -7,6 +7,7 @@ import itertools
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -44,6 +45,9 @@ NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 BLOCKED = "Forbidden: bot was blocked by the user"
+# Sends with this parameter are charged in Stars and limited apart from the free ones.
+PAID = "allow_paid_broadcast"
+PAID_PER_SECOND = 1000
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 
@@ -88,6 +92,9 @@ class FakeTelegram:
         }  # fmt: skip
         self.calls: list[tuple[str, JSON]] = []
         self.per_chat_limit: float | None = None
+        # Messages a second across all chats (Telegram: about 30), counted over the last
+        # second; paid broadcasts count apart, at up to PAID_PER_SECOND. None: no limit.
+        self.overall_limit: int | None = None
         self._lock = threading.RLock()
         self._arrived = threading.Condition(self._lock)
         self._wake_generation = 0
@@ -106,6 +113,8 @@ class FakeTelegram:
         self._floods: list[_Fault] = []
         self._failures: list[_Fault] = []
         self._last_send: dict[int, float] = {}
+        # When the sends of the last second were accepted: free ones, and paid ones.
+        self._recent_sends: dict[bool, deque[float]] = {False: deque(), True: deque()}
         self._successes: list[str] = []
         # Every call refused with an error (method, description), injected faults included.
         self.refusals: list[tuple[str, str]] = []
@@ -154,6 +163,7 @@ class FakeTelegram:
             chat_id = _chat_id_of(params)
             if name in SEND_METHODS and chat_id is not None:
                 self._last_send[chat_id] = time.monotonic()
+                self._recent_sends[bool_param(params, PAID)].append(time.monotonic())
             return 200, {"ok": True, "result": result}
 
     def _inject_faults(self, name: str, params: dict[str, str]) -> None:
@@ -167,6 +177,16 @@ class FakeTelegram:
         last = self._last_send.get(chat_id) if chat_id is not None else None
         limit = self.per_chat_limit
         if name in SEND_METHODS and limit and last and time.monotonic() - last < 1 / limit:
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        if name in SEND_METHODS and self.overall_limit:
+            self._check_overall_rate(bool_param(params, PAID))
+
+    def _check_overall_rate(self, paid: bool) -> None:
+        recent = self._recent_sends[paid]
+        now = time.monotonic()
+        while recent and now - recent[0] >= 1.0:
+            recent.popleft()
+        if len(recent) >= (PAID_PER_SECOND if paid else self.overall_limit or 0):
             raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
 
     # ----------------------------------------------------------------- fault injection
@@ -200,7 +220,10 @@ class FakeTelegram:
         *,
         username: str | None = None,
         language_code: str | None = None,
+        started: bool = False,
     ) -> JSON:
+        """`started`: the user wrote to the bot before (the bot may send to them), without
+        an update to process; for benchmarks that seed thousands of users."""
         user: JSON = {"id": user_id, "is_bot": False, "first_name": first_name}
         if username:
             user["username"] = username
@@ -209,6 +232,7 @@ class FakeTelegram:
         with self._lock:
             chat = self._chats.setdefault(user_id, _Chat(user=user))
             chat.user = user
+            chat.started = chat.started or started
         return dict(user)
 
     def block(self, user_id: int) -> None:

@@ -58,6 +58,7 @@ class BotHarness:
         outbox: OutboxOptions = FAST_OUTBOX,
         flood_guard: FloodGuard | None = None,
         fan_out_chunk: int = CHUNK_SIZE,
+        overall_rate: float = 0,
     ) -> None:
         self.settings = settings
         self.fake = fake
@@ -65,6 +66,8 @@ class BotHarness:
         self.outbox_options = outbox
         self.flood_guard = flood_guard
         self.fan_out_chunk = fan_out_chunk
+        # PTB's cap on every call (bot.app); 0, no cap, unless a test is about pacing.
+        self.overall_rate = overall_rate
         self.app: CallboardApp | None = None
         self._ids = itertools.count(1001)
 
@@ -80,7 +83,7 @@ class BotHarness:
             request=FakeRequest(self.fake),
             clock=self.clock,
             outbox_options=self.outbox_options,
-            overall_rate=0,
+            overall_rate=self.overall_rate,
             # Scripted users type faster than people; the flood test sets its own guard.
             flood_guard=self.flood_guard or FloodGuard(limit=10_000),
             fan_out_chunk=self.fan_out_chunk,

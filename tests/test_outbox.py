@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from bot.kit.outbox import OutboxOptions, enqueue_send
+from bot.kit.outbox import OutboxOptions, TokenBucket, enqueue_send
 from storage.database import Transaction
 from storage.models import OutboxMessage, OutboxStatus, Priority
 from storage.repositories import OutboxRepository
@@ -81,8 +81,10 @@ async def make_bot(fake: FakeTelegram, db_path: Path) -> AsyncIterator[MakeBot]:
     """Start a harness with the given outbox pacing; stopped at teardown."""
     harnesses: list[BotHarness] = []
 
-    async def make(options: OutboxOptions = FAST_OUTBOX) -> BotHarness:
-        harness = BotHarness(make_settings(db_path, fake.token), fake, outbox=options)
+    async def make(options: OutboxOptions = FAST_OUTBOX, overall_rate: float = 0) -> BotHarness:
+        harness = BotHarness(
+            make_settings(db_path, fake.token), fake, outbox=options, overall_rate=overall_rate
+        )
         harnesses.append(harness)
         await harness.start()
         return harness
@@ -98,6 +100,15 @@ async def started_users(bot: BotHarness, *names: str) -> list[FakeUser]:
     for user in users:
         await user.send("/start")
     return users
+
+
+def chats(bot: BotHarness, count: int, first: int) -> list[int]:
+    """Chats the bot may write to (their users wrote to it before), without a /start each:
+    the pacing tests need dozens."""
+    ids = list(range(first, first + count))
+    for chat_id in ids:
+        bot.fake.add_user(chat_id, f"U{chat_id}", started=True)
+    return ids
 
 
 async def text_row(
@@ -431,6 +442,133 @@ async def test_waiting_for_a_chats_turn_does_not_busy_loop(
     # Three sends 0.2 s apart need a few picks each; a dispatcher that polls while the
     # chat's next row waits for its turn makes thousands.
     assert picks < 50, picks
+
+
+# ----------------------------------------------------------------------------- pacing
+
+
+def most_in_one_second(sends: list[Send]) -> int:
+    times = sorted(s.at for s in sends)
+    return max(sum(1 for t in times[i:] if t - start < 1.0) for i, start in enumerate(times))
+
+
+def test_a_token_bucket_allows_its_rate_and_never_more_in_any_second() -> None:
+    now = 0.0
+    bucket = TokenBucket(25, clock=lambda: now)
+    taken: list[float] = []
+    # A loop checking every 7 ms, as late as a busy dispatcher: the rate is still reached.
+    for _ in range(int(10 / 0.007)):
+        now += 0.007
+        if bucket.available():
+            bucket.take()
+            taken.append(now)
+        else:
+            assert bucket.wait() > 0
+    assert 245 <= len(taken) <= 252  # 25/s for 10 s, give or take the first second's burst
+    windows = [sum(1 for t in taken[i:] if t - start < 1.0) for i, start in enumerate(taken)]
+    assert max(windows) <= 26  # 25 a second plus the 1.5 tokens it may hold
+
+
+async def test_broadcast_rows_go_out_at_the_broadcast_rate(
+    make_bot: MakeBot, log: SendLog
+) -> None:
+    bot = await make_bot(dataclasses.replace(FAST_OUTBOX, broadcast_rate=10))
+    recipients = chats(bot, 25, first=20_000)
+    mark = log.mark()
+
+    await enqueue(bot, *((c, "news") for c in recipients), priority=Priority.BROADCAST)
+    await bot.settle()
+
+    sends = log.since(mark)
+    assert len(sends) == 25 and all(s.status == 200 for s in sends)
+    # 10/s: 25 sends span at least 2.25 s (the bucket starts with one token and may hold
+    # 1.5). Only lower bounds, generous, so a slow machine cannot fail them.
+    assert sends[-1].at - sends[0].at >= 2.0
+    assert most_in_one_second(sends) <= 13
+
+
+async def test_a_notification_queued_mid_broadcast_is_the_next_message_sent(
+    make_bot: MakeBot, log: SendLog
+) -> None:
+    bot = await make_bot(dataclasses.replace(FAST_OUTBOX, broadcast_rate=5))
+    recipients = chats(bot, 30, first=20_000)
+    (other,) = chats(bot, 1, first=30_000)
+    mark = log.mark()
+    await enqueue(bot, *((c, "news") for c in recipients), priority=Priority.BROADCAST)
+
+    async def some_broadcast_sent() -> bool:
+        return len(log.since(mark)) >= 3
+
+    await wait_until(some_broadcast_sent)
+    # One to someone outside the broadcast, one to a recipient whose broadcast row is
+    # still pending: neither waits for the broadcast.
+    during = log.mark()
+    await enqueue(bot, (other, "your mission was taken"), (recipients[-1], "you got an offer"))
+
+    async def notices_sent() -> bool:
+        return {"your mission was taken", "you got an offer"} <= {s.text for s in log.sends}
+
+    await wait_until(notices_sent)
+    after = [s.text for s in log.since(during)]
+    # At most one broadcast row was already on its way when the notices were queued.
+    assert after.count("news") <= 1, after
+    assert len(log.since(mark)) < 30 + 2, "the broadcast was already over"
+    await bot.settle()
+    assert sum(s.text == "news" for s in log.since(mark)) == 30
+    assert bot.fake.bot_messages(recipients[-1])[-1].text == "news"  # after its notice
+
+
+async def test_notices_and_broadcasts_together_stay_under_the_global_rate(
+    make_bot: MakeBot, log: SendLog
+) -> None:
+    bot = await make_bot(dataclasses.replace(FAST_OUTBOX, global_rate=8, broadcast_rate=8))
+    notified = chats(bot, 10, first=20_000)
+    broadcast = chats(bot, 10, first=30_000)
+    mark = log.mark()
+
+    async with bot.services.db.transaction() as tx:
+        outbox = bot.services.repos.outbox
+        for chat_id in broadcast:
+            await text_row(outbox, tx, chat_id, "news", Priority.BROADCAST)
+        for chat_id in notified:
+            await text_row(outbox, tx, chat_id, "notice", Priority.NOTIFICATION)
+    await bot.settle()
+
+    sends = log.since(mark)
+    assert [s.text for s in sends] == ["notice"] * 10 + ["news"] * 10
+    assert sends[-1].at - sends[0].at >= 2.0  # 20 at 8/s overall: at least 2.3 s
+    assert most_in_one_second(sends) <= 11
+
+
+async def test_paid_broadcast_rows_are_not_held_to_the_overall_rate(
+    make_bot: MakeBot, fake: FakeTelegram, log: SendLog
+) -> None:
+    # Free messages at 5/s, in the outbox and in PTB's limiter that caps every call.
+    bot = await make_bot(
+        dataclasses.replace(FAST_OUTBOX, global_rate=5, broadcast_rate=5), overall_rate=5
+    )
+    paid = chats(bot, 60, first=20_000)
+    free = chats(bot, 20, first=30_000)
+    mark = log.mark()
+
+    async with bot.services.db.transaction() as tx:
+        outbox = bot.services.repos.outbox
+        for chat_id in free:
+            await text_row(outbox, tx, chat_id, "free", Priority.BROADCAST)
+        for chat_id in paid:
+            params = {"text": "paid", "allow_paid_broadcast": True}
+            await enqueue_send(outbox, tx, chat_id, "send_message", params, None, Priority.BROADCAST)
+
+    async def all_paid_sent() -> bool:
+        return sum(s.text == "paid" and s.status == 200 for s in log.since(mark)) == 60
+
+    await wait_until(all_paid_sent, limit=20.0)
+    # Held to 5/s, the 60 paid rows would take 12 s and let a dozen free ones out first.
+    free_meanwhile = sum(s.text == "free" for s in log.since(mark))
+    assert free_meanwhile <= 8, free_meanwhile
+    paid_calls = [p for m, p in fake.calls if m == "sendMessage" and p.get("text") == "paid"]
+    assert all(p.get("allow_paid_broadcast") is True for p in paid_calls)
+    assert all(s.status == 200 for s in log.since(mark))
 
 
 # ------------------------------------------------------------------ unrecordable outcomes

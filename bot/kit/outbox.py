@@ -39,7 +39,7 @@ from storage.clock import Clock
 from storage.database import Database, Transaction
 from storage.models import OutboxMessage, Priority
 from storage.repositories import OutboxRepository, UserRepository
-from storage.repositories.outbox import Lane, lane_of
+from storage.repositories.outbox import Lane
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -234,11 +234,14 @@ class OutboxDispatcher:
         if now < self._paused_until:
             return 0
         self._chat_ready_at = {c: t for c, t in self._chat_ready_at.items() if t > now}
+        # What each bucket allows, read once: a bucket filling up between two lanes must not
+        # let a broadcast through when the notices before it found it empty.
+        tokens = {bucket: bucket.available() for lane in self._lanes.values() for bucket in lane}
         handled = 0
         for lane, buckets in self._lanes.items():
             room = min(
                 self._options.concurrency - len(self._in_flight),
-                *(bucket.available() for bucket in buckets),
+                *(tokens[bucket] for bucket in buckets),
             )
             if room <= 0 or self._unrecorded:
                 continue
@@ -246,21 +249,24 @@ class OutboxDispatcher:
             rows = await self._outbox.due(lane, room, busy)
             handled += len(rows)
             for row, blocked in rows:
-                await self._start(row, blocked)
+                if await self._start(row, blocked):
+                    for bucket in buckets:
+                        bucket.take()
+                        tokens[bucket] -= 1
         return handled
 
-    async def _start(self, row: OutboxMessage, blocked: bool) -> None:
+    async def _start(self, row: OutboxMessage, blocked: bool) -> bool:
+        """Hand the row to Telegram, or settle it without; whether it was sent."""
         if self._unrecorded:
-            return
+            return False
         if blocked:
             undeliverable = self._mark(self._outbox.mark_undeliverable, row, "recipient blocked")
             await self._record(row, undeliverable)
-            return
-        for bucket in self._lanes[lane_of(row)]:
-            bucket.take()
+            return False
         self._chat_ready_at[row.chat_id] = time.monotonic() + 1 / self._options.chat_rate
         task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
         self._in_flight[row.chat_id] = task
+        return True
 
     async def _sleep_until_work(self, checked_at: datetime) -> None:
         delays = [30.0]

@@ -35,12 +35,6 @@ _LANES = {
 }
 
 
-def lane_of(row: OutboxMessage) -> Lane:
-    if row.priority < Priority.BROADCAST:
-        return Lane.NOTICES
-    return Lane.PAID_BROADCASTS if row.params.get(PAID_BROADCAST) is True else Lane.BROADCASTS
-
-
 def _message(row: Row) -> OutboxMessage:
     data = dict(row)
     data["params"] = json.loads(data["params"])

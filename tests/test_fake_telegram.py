@@ -27,7 +27,6 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from tests.fake_telegram import api as fake_api
 from tests.fake_telegram import (
     EntityParseError,
     FakeRequest,
@@ -35,6 +34,7 @@ from tests.fake_telegram import (
     FakeTelegramServer,
     parse_telegram_html,
 )
+from tests.fake_telegram import api as fake_api
 
 USER = 1001
 
@@ -457,9 +457,7 @@ async def test_paid_broadcasts_are_not_counted_in_the_overall_limit(
         await bot.send_message(chats[9], "free again")
 
 
-async def test_paid_broadcasts_have_their_own_limit(
-    api: FakeTelegram, clock: SteppedClock
-) -> None:
+async def test_paid_broadcasts_have_their_own_limit(api: FakeTelegram, clock: SteppedClock) -> None:
     api.overall_limit = 30
     (chat_id,) = started_chats(api, 1)
     params = {"chat_id": str(chat_id), "text": "paid", "allow_paid_broadcast": "true"}

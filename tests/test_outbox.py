@@ -469,9 +469,7 @@ def test_a_token_bucket_allows_its_rate_and_never_more_in_any_second() -> None:
     assert max(windows) <= 26  # 25 a second plus the 1.5 tokens it may hold
 
 
-async def test_broadcast_rows_go_out_at_the_broadcast_rate(
-    make_bot: MakeBot, log: SendLog
-) -> None:
+async def test_broadcast_rows_go_out_at_the_broadcast_rate(make_bot: MakeBot, log: SendLog) -> None:
     bot = await make_bot(dataclasses.replace(FAST_OUTBOX, broadcast_rate=10))
     recipients = chats(bot, 25, first=20_000)
     mark = log.mark()
@@ -557,7 +555,9 @@ async def test_paid_broadcast_rows_are_not_held_to_the_overall_rate(
             await text_row(outbox, tx, chat_id, "free", Priority.BROADCAST)
         for chat_id in paid:
             params = {"text": "paid", "allow_paid_broadcast": True}
-            await enqueue_send(outbox, tx, chat_id, "send_message", params, None, Priority.BROADCAST)
+            await enqueue_send(
+                outbox, tx, chat_id, "send_message", params, None, Priority.BROADCAST
+            )
 
     async def all_paid_sent() -> bool:
         return sum(s.text == "paid" and s.status == 200 for s in log.since(mark)) == 60

@@ -118,14 +118,23 @@ def stored_params(
 # also lets one pick take several rows.
 SLACK_SECONDS = 0.05
 MIN_CAPACITY = 1.5
+# The broadcasts' own bucket holds more: a broadcast row kept waiting while notices took
+# the overall rate's tokens goes out afterwards instead of losing its turn. The overall
+# bucket, which every broadcast row also takes from, still bounds every second.
+BROADCAST_CATCH_UP_SECONDS = 0.2
 
 
 class TokenBucket:
     """`rate` tokens a second, checked without waiting."""
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: float,
+        slack_seconds: float = SLACK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._rate = rate
-        self._capacity = max(MIN_CAPACITY, rate * SLACK_SECONDS)
+        self._capacity = max(MIN_CAPACITY, rate * slack_seconds)
         self._clock = clock
         self._tokens = 1.0
         self._at = clock()
@@ -171,7 +180,10 @@ class OutboxDispatcher:
         self._lanes: dict[Lane, tuple[TokenBucket, ...]] = {
             Lane.NOTICES: (overall,),
             Lane.PAID_BROADCASTS: (TokenBucket(options.paid_broadcast_rate),),
-            Lane.BROADCASTS: (overall, TokenBucket(options.broadcast_rate)),
+            Lane.BROADCASTS: (
+                overall,
+                TokenBucket(options.broadcast_rate, BROADCAST_CATCH_UP_SECONDS),
+            ),
         }
         self._wake = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}

@@ -10,7 +10,6 @@ from storage.clock import Clock, from_db, to_db
 from storage.database import Database, Row, Transaction
 from storage.models import OutboxMessage, OutboxStatus, Priority, QueuedMessage
 
-
 # The Bot API parameter asking Telegram to charge a send in Stars instead of holding it to
 # the free limit of about 30 messages a second.
 PAID_BROADCAST = "allow_paid_broadcast"

@@ -447,6 +447,19 @@ async def test_waiting_for_a_chats_turn_does_not_busy_loop(
 # ----------------------------------------------------------------------------- pacing
 
 
+async def enqueue_together(
+    bot: BotHarness, *groups: tuple[list[int], dict[str, Any], Priority]
+) -> None:
+    """Queue each group's message to each of its chats, all in one transaction, lowest
+    priority first: the dispatcher sees them all at once."""
+    async with bot.services.db.transaction() as tx:
+        for chat_ids, params, priority in groups:
+            for chat_id in chat_ids:
+                await enqueue_send(
+                    bot.services.repos.outbox, tx, chat_id, "send_message", params, None, priority
+                )
+
+
 def most_in_one_second(sends: list[Send]) -> int:
     times = sorted(s.at for s in sends)
     return max(sum(1 for t in times[i:] if t - start < 1.0) for i, start in enumerate(times))
@@ -524,12 +537,11 @@ async def test_notices_and_broadcasts_together_stay_under_the_global_rate(
     broadcast = chats(bot, 10, first=30_000)
     mark = log.mark()
 
-    async with bot.services.db.transaction() as tx:
-        outbox = bot.services.repos.outbox
-        for chat_id in broadcast:
-            await text_row(outbox, tx, chat_id, "news", Priority.BROADCAST)
-        for chat_id in notified:
-            await text_row(outbox, tx, chat_id, "notice", Priority.NOTIFICATION)
+    await enqueue_together(
+        bot,
+        (broadcast, {"text": "news"}, Priority.BROADCAST),
+        (notified, {"text": "notice"}, Priority.NOTIFICATION),
+    )
     await bot.settle()
 
     sends = log.since(mark)
@@ -549,15 +561,11 @@ async def test_paid_broadcast_rows_are_not_held_to_the_overall_rate(
     free = chats(bot, 20, first=30_000)
     mark = log.mark()
 
-    async with bot.services.db.transaction() as tx:
-        outbox = bot.services.repos.outbox
-        for chat_id in free:
-            await text_row(outbox, tx, chat_id, "free", Priority.BROADCAST)
-        for chat_id in paid:
-            params = {"text": "paid", "allow_paid_broadcast": True}
-            await enqueue_send(
-                outbox, tx, chat_id, "send_message", params, None, Priority.BROADCAST
-            )
+    await enqueue_together(
+        bot,
+        (free, {"text": "free"}, Priority.BROADCAST),
+        (paid, {"text": "paid", "allow_paid_broadcast": True}, Priority.BROADCAST),
+    )
 
     async def all_paid_sent() -> bool:
         return sum(s.text == "paid" and s.status == 200 for s in log.since(mark)) == 60

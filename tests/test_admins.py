@@ -105,9 +105,7 @@ async def test_admins_have_their_menu_and_help_lists_admin_commands(bot: BotHarn
 
 
 @pytest.mark.parametrize("command", ADMIN_COMMANDS)
-async def test_admin_commands_are_unknown_to_everyone_else(
-    bot: BotHarness, command: str
-) -> None:
+async def test_admin_commands_are_unknown_to_everyone_else(bot: BotHarness, command: str) -> None:
     acme = await onboard_company(bot, "Acme")
     jo = await onboard_prospector(bot, "Jo", notify=False)
     await post_mission(bot, acme)

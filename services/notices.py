@@ -209,3 +209,16 @@ class PaymentMissing(StatementNotice):
     company_name: str
     code: str
     reference: str
+
+
+class AccountBanned(Notice):
+    """To the user an admin banned, once, at the ban (the account guard reminds them at
+    most once a day after that)."""
+
+    reason: str | None
+
+
+class AccountRestored(Notice):
+    """To the user an admin unbanned; a company's missions paused by the ban stay paused."""
+
+    to_company: bool

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from services.money import babel_locale, format_money
 
@@ -100,6 +101,10 @@ class Translator:
         forms = (message,) if isinstance(message, str) else message
         form = forms[min(self._catalog.plural(count), len(forms) - 1)]
         return Html(form.format(count=count, **_escaped(values)))
+
+    def number(self, value: int) -> Html:
+        """A count with the language's thousands separator (fr `12 345`, en `12,345`)."""
+        return Html(format_decimal(value, locale=babel_locale(self.language)))
 
     def money(self, cents: int) -> Html:
         return Html(format_money(cents, self.language, self._currency))

@@ -15,6 +15,7 @@ from storage.repositories.outbox import OutboxRepository
 from storage.repositories.profiles import ProfileRepository
 from storage.repositories.results import DisputeRepository, ResultRepository
 from storage.repositories.statements import StatementRepository
+from storage.repositories.stats import StatsRepository
 from storage.repositories.threads import ThreadRepository
 from storage.repositories.updates import InboxRepository
 from storage.repositories.users import UserRepository
@@ -35,6 +36,7 @@ class Repositories:
     ledger: LedgerRepository
     statements: StatementRepository
     audit: AuditRepository
+    stats: StatsRepository
 
     @classmethod
     def create(cls, db: Database, clock: Clock) -> Repositories:
@@ -53,6 +55,7 @@ class Repositories:
             ledger=LedgerRepository(db, clock),
             statements=StatementRepository(db, clock),
             audit=AuditRepository(db, clock),
+            stats=StatsRepository(db, clock),
         )
 
 
@@ -69,6 +72,7 @@ __all__ = [
     "Repositories",
     "ResultRepository",
     "StatementRepository",
+    "StatsRepository",
     "ThreadRepository",
     "UserRepository",
 ]

@@ -170,7 +170,7 @@ def build_application(
         await publish_default_menu(application.bot, commands, catalogs)
         dispatcher.start()
         expander.start()
-        jobs.schedule(application, settings)
+        jobs.schedule(application, settings, [job for f in FEATURES for job in f.jobs])
         # Before polling or the webhook starts, so these run ahead of anything new.
         await update_queue.queue_pending(application.bot)
 

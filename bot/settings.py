@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     max_overdue_reminders: int = Field(default=3, ge=1)
     quiet_hours: Annotated[str, NoDecode] = "21-8"
     broadcast_rate: float = Field(default=25, gt=0, le=30)
+    broadcast_paid: bool = False
     outbox_global_rate: float = Field(default=28, gt=0, le=30)
     outbox_chat_rate: float = Field(default=1, gt=0, le=30)
     telegram_base_url: str = "https://api.telegram.org/bot"

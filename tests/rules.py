@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from services.notices import Notice
-from services.ports import Deps, Rules
+from services.ports import Deps, FanOut, Rules
 from storage.clock import ManualClock
 from storage.database import Database, Transaction
 from storage.models import (
@@ -39,9 +39,9 @@ class RecordingNotifier:
     async def notify_many(self, tx: Transaction, notices: Sequence[tuple[int, Notice]]) -> None:
         self.sent.extend(notices)
 
-    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
+    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> FanOut:
         self.fanned_out.append((audience, notice))
-        return 0
+        return FanOut(campaign_id=0, recipients=0)
 
 
 async def open_deps(path: Path) -> tuple[Deps, RecordingNotifier]:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from services.money import babel_locale, format_money
 
@@ -103,6 +104,10 @@ class Translator:
 
     def money(self, cents: int) -> Html:
         return Html(format_money(cents, self.language, self._currency))
+
+    def number(self, value: int | float) -> Html:
+        """A count or a quantity with this language's separators (1,234.5 / 1 234,5)."""
+        return Html(format_decimal(value, locale=babel_locale(self.language)))
 
     def date(self, day: date) -> Html:
         return Html(format_date(day, format="medium", locale=babel_locale(self.language)))

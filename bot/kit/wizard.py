@@ -2,12 +2,12 @@
 conversations; and the rule that only one wizard runs at a time.
 
 A wizard is declared, not written: its draft (a pydantic model), its steps (a typed answer,
-one of some buttons, a checklist, or a file), what starts it and what it does once the draft
-is complete. A step may be asked only when the draft calls for it (`when`), and a typed
-answer may be checked against the database once it is read (`check`). The engine asks each
-step, checks every answer, keeps the draft in `user_data` and the current step as the
-conversation's state (both persisted, so a restart resumes at the same step), and applies
-the rules every wizard shares:
+one of some buttons, a checklist, a file, or any message), what starts it and what it does
+once the draft is complete. A step may be asked only when the draft calls for it (`when`),
+and a typed answer may be checked against the database once it is read (`check`). The
+engine asks each step, checks every answer, keeps the draft in `user_data` and the current
+step as the conversation's state (both persisted, so a restart resumes at the same step),
+and applies the rules every wizard shares:
 
 - only the newest wizard message's buttons act: a tap on an older one (a question asked
   again, a question of an abandoned draft, a second tap of a button that already advanced)
@@ -191,6 +191,18 @@ class FileStep:
 
 
 @dataclass(frozen=True)
+class MessageStep:
+    """Answered by any message but a command: text with its formatting, a photo, a
+    document, a voice note, with its caption… The draft keeps the message's id, so that
+    the message can be copied exactly as it was sent."""
+
+    name: str
+    field: str
+    prompt: Prompt
+    when: Condition | None = None
+
+
+@dataclass(frozen=True)
 class WriteIn:
     """A choice's extra button that asks `step` instead; the wizard then goes on as after
     the choice."""
@@ -226,7 +238,7 @@ class ChecklistStep:
     when: Condition | None = None
 
 
-Step = TextStep | ChoiceStep | ChecklistStep | FileStep
+Step = TextStep | ChoiceStep | ChecklistStep | FileStep | MessageStep
 # Steps with a Skip button when optional.
 Skippable = TextStep | FileStep
 
@@ -259,7 +271,10 @@ def question(
 
 
 def step_keyboard(step: Step, draft: BaseModel, t: Translator) -> InlineKeyboardMarkup | None:
-    """The step's buttons (None for a text or file step that cannot be skipped)."""
+    """The step's buttons (None for a message step, or a text or file step that cannot be
+    skipped)."""
+    if isinstance(step, MessageStep):
+        return None
     if isinstance(step, TextStep | FileStep):
         if not step.optional:
             return None
@@ -569,6 +584,8 @@ class _Engine(Generic[D]):
         return self.shared(context) if self.shared else {}
 
     def _handlers(self, step: Step) -> list[Handler]:
+        if isinstance(step, MessageStep):
+            return [MessageHandler(ANSWER_OTHER, _bound(self.on_message, step))]
         if isinstance(step, TextStep | FileStep):
             handlers = self._message_handlers(step)
             if step.optional:
@@ -631,6 +648,16 @@ class _Engine(Generic[D]):
             return END
         proof = _proof(message)
         return await self.answer(update, context, session, step, proof)
+
+    async def on_message(
+        self, step: MessageStep, update: Update, context: CallboardContext
+    ) -> object:
+        message = update.message
+        assert message is not None
+        session = await self._session_for_message(update, context)
+        if session is None:
+            return END
+        return await self.answer(update, context, session, step, message.message_id)
 
     async def on_not_file(
         self, step: FileStep, update: Update, context: CallboardContext

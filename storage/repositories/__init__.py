@@ -8,6 +8,7 @@ from storage.clock import Clock
 from storage.database import Database
 from storage.repositories.assignments import AssignmentRepository
 from storage.repositories.audit import AuditRepository
+from storage.repositories.broadcasts import BroadcastRepository
 from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.ledger import LedgerRepository
 from storage.repositories.missions import MissionRepository
@@ -35,6 +36,7 @@ class Repositories:
     ledger: LedgerRepository
     statements: StatementRepository
     audit: AuditRepository
+    broadcasts: BroadcastRepository
 
     @classmethod
     def create(cls, db: Database, clock: Clock) -> Repositories:
@@ -53,12 +55,14 @@ class Repositories:
             ledger=LedgerRepository(db, clock),
             statements=StatementRepository(db, clock),
             audit=AuditRepository(db, clock),
+            broadcasts=BroadcastRepository(db, clock),
         )
 
 
 __all__ = [
     "AssignmentRepository",
     "AuditRepository",
+    "BroadcastRepository",
     "CampaignRepository",
     "DisputeRepository",
     "InboxRepository",

@@ -136,7 +136,7 @@ class CampaignRepository:
             """,
             (
                 audience.kind,
-                json.dumps(audience.model_dump(mode="json", exclude={"kind"})),
+                json.dumps(audience.model_dump(mode="json", exclude={"kind"}, exclude_none=True)),
                 int(priority),
                 default_language,
                 *columns,

@@ -24,7 +24,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.kit import guards, jobs
 from bot.kit.campaigns import CHUNK_SIZE, CampaignExpander
 from bot.kit.client import CallboardBot
-from bot.kit.commands import Command, publish_default_menu
+from bot.kit.commands import Command, admin_command_names, publish_default_menu
 from bot.kit.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
 from bot.kit.errors import on_error
 from bot.kit.feature import Feature, Stage, navigator_of
@@ -117,6 +117,12 @@ def compose(application: CallboardApp, features: Sequence[Feature]) -> None:
     )
     for _stage, handler in staged:
         application.add_handler(handler)
+    commands = [command for feature in features for command in feature.commands]
+    admin_buttons = [kind for feature in features for kind in feature.admin_buttons]
+    application.add_handler(
+        TypeHandler(Update, guards.admins_only(admin_command_names(commands), admin_buttons)),
+        group=guards.ADMIN_GROUP,
+    )
     wizards = [h for stage, h in staged if stage is Stage.WIZARDS and isinstance(h, Wizard)]
     diversions = [d for feature in features for d in feature.diversions]
     application.add_handler(
@@ -158,7 +164,7 @@ def build_application(
         commands = all_commands()
         notifier = OutboxNotifier(catalogs, repos, notice_renderers())
         deps = Deps(db=db, repos=repos, notifier=notifier, clock=clock, rules=rules_of(settings))
-        application.bot_data[SERVICES_KEY] = Services(
+        services = Services(
             settings=settings,
             catalogs=catalogs,
             outbox=dispatcher,
@@ -167,7 +173,9 @@ def build_application(
             deps=deps,
             navigator=navigator_of(FEATURES),
         )
+        application.bot_data[SERVICES_KEY] = services
         await publish_default_menu(application.bot, commands, catalogs)
+        await services.publish_admin_menus(application.bot)
         dispatcher.start()
         expander.start()
         jobs.schedule(application, settings, [job for f in FEATURES for job in f.jobs])

@@ -9,12 +9,12 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.kit.callbacks import CallbackData, HomeCb
-from bot.kit.commands import ALWAYS, MEMBERS, Command, visible_commands
+from bot.kit.commands import ADMINS, ALWAYS, MEMBERS, Command, visible_commands
 from bot.kit.context import CallboardContext, Route
 from bot.kit.feature import Feature, Stage, on_button, on_command
 from bot.kit.i18n import LANGUAGES, Html, key_table
 from bot.kit.keyboards import button, keyboard
-from bot.kit.screens import show_screen
+from bot.kit.screens import answer_unknown, show_screen
 from storage.models import Role
 
 COMMANDS = (
@@ -30,14 +30,20 @@ class LanguageCb(CallbackData):
 
 
 def command_list(context: CallboardContext) -> Html:
+    """One line per command the user has; an admin's own commands after a heading."""
     account = context.user_account
     mine = visible_commands(context.services.commands, account.role, context.is_admin(account.id))
     t = context.t
-    return Html(
-        "\n".join(
-            t("help.line", command=c.name, description=t.plain(c.description_key)) for c in mine
-        )
-    )
+
+    def lines(commands: list[Command]) -> list[str]:
+        return [
+            t("help.line", command=c.name, description=t.plain(c.description_key)) for c in commands
+        ]
+
+    shared = lines([c for c in mine if c.audiences != ADMINS])
+    admin = lines([c for c in mine if c.audiences == ADMINS])
+    heading = [t("help.admin_heading")] if admin else []
+    return Html("\n".join([*shared, *heading, *admin]))
 
 
 _LANGUAGE_NAMES = key_table({code: f"language.name.{code}" for code in LANGUAGES})
@@ -127,11 +133,6 @@ async def stale_button(update: Update, context: CallboardContext) -> None:
     await query.answer(context.t.plain("stale_action"), show_alert=False)
 
 
-async def unhandled_message(update: Update, context: CallboardContext) -> None:
-    assert update.effective_chat
-    await context.bot.send_message(update.effective_chat.id, context.t("unknown_message"))
-
-
 FEATURE = Feature(
     name="common",
     commands=COMMANDS,
@@ -149,7 +150,7 @@ FEATURE = Feature(
         (Stage.FALLBACKS, CallbackQueryHandler(stale_button)),
         (
             Stage.FALLBACKS,
-            MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, unhandled_message),
+            MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, answer_unknown),
         ),
     ),
     routes={Route.HOME: send_home},

@@ -91,11 +91,16 @@ _MOVES = {
 
 async def set_paused(deps: Deps, company_id: int, mission_id: int, *, paused: bool) -> bool:
     """Pause an open mission (it leaves /browse) or resume a paused one; False if the
-    mission is not the company's or not in the state to move from."""
+    mission is not the company's or not in the state to move from. A banned company has
+    no open mission: the ban paused them, and resuming is refused, even to an update that
+    was under way when the ban was committed."""
     to = MissionStatus.PAUSED if paused else MissionStatus.OPEN
     async with deps.db.transaction() as tx:
         mission = await deps.repos.missions.get(mission_id, tx)
         if mission is None or mission.company_id != company_id:
+            return False
+        company = await deps.repos.users.get(company_id, tx)
+        if not paused and (company is None or company.is_banned):
             return False
         return await deps.repos.missions.set_status(tx, mission_id, allowed_from=_MOVES[to], to=to)
 

@@ -211,6 +211,19 @@ class PaymentMissing(StatementNotice):
     reference: str
 
 
+class AccountBanned(Notice):
+    """To the user an admin banned, once, at the ban (the account guard reminds them at
+    most once a day after that)."""
+
+    reason: str | None
+
+
+class AccountRestored(Notice):
+    """To the user an admin unbanned; a company's missions paused by the ban stay paused."""
+
+    to_company: bool
+
+
 class BroadcastCopy(Notice):
     """To everyone in a broadcast's audience: a copy of the admin's message, exactly as it
     was sent (the one notice that names Telegram messages: the message copied is the

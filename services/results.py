@@ -15,6 +15,7 @@ from storage.database import Reader, Transaction
 from storage.models import (
     Assignment,
     AssignmentStatus,
+    AuditAction,
     Mission,
     MissionStatus,
     Result,
@@ -380,4 +381,6 @@ async def decide_dispute(
             await deps.notifier.notify(tx, user_id, decided)
         if validate:
             await _complete_if_capped(deps, tx, mission)
+        details = {"result_id": result.id, "mission_id": mission.id, "validated": validate}
+        await repos.audit.record(tx, admin_id, AuditAction.DISPUTE_DECISION, dispute_id, details)
     return DecisionOutcome.DECIDED

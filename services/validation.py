@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -173,3 +174,30 @@ def decision_note(text: str) -> str:
 
 def payment_reference(text: str) -> str:
     return bounded_line(text, 1, 100, "invalid.payment_reference")
+
+
+_USER_ID = re.compile(r"\d{1,15}")
+_PROSPECTOR_CODE = re.compile(r"[Pp]-?(\d{1,9})")
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """Who an admin means: a Telegram user id, or a prospector's public number."""
+
+    user_id: int | None = None
+    prospector_number: int | None = None
+
+
+def user_ref(text: str) -> UserRef:
+    """`123456789` (a user id) or a prospector's code: `P-0042`, `p-42`, `P42`."""
+    value = clean_text(text)
+    if _USER_ID.fullmatch(value):
+        return UserRef(user_id=int(value))
+    code = _PROSPECTOR_CODE.fullmatch(value)
+    if code:
+        return UserRef(prospector_number=int(code[1]))
+    raise Invalid("invalid.user_ref")
+
+
+def ban_reason(text: str) -> str:
+    return bounded_line(text, 1, 200, "invalid.ban_reason")

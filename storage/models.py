@@ -520,3 +520,26 @@ class AuditEntry(Model):
     subject_id: int | None
     details: dict[str, Any]
     created_at: datetime
+
+
+class MarketFigures(Model):
+    """The marketplace at a glance, for the admins' /stats. Amounts in cents: validated is
+    the gross of every ledger entry; due and paid are the net of statements in that state."""
+
+    companies: int
+    prospectors: int
+    without_role: int
+    active_7_days: int
+    active_30_days: int
+    blocked: int
+    banned: int
+    open_missions: int
+    paused_missions: int
+    results: dict[ResultStatus, int]
+    open_disputes: int
+    validated_cents: int
+    unstatemented_cents: int
+    due_cents: int
+    paid_cents: int
+    # Pending outbox rows by priority.
+    backlog: dict[Priority, int]

@@ -15,7 +15,7 @@ from bot.kit import callbacks as cb
 from bot.kit import wizard
 from bot.kit.callbacks import CallbackData
 from handlers.admin.broadcast_screens import AudienceCb, BroadcastCb
-from handlers.admin.screens import DecideCb, DisputesNextCb
+from handlers.admin.screens import AuditPageCb, DecideCb, DisputesNextCb
 from handlers.browse.screens import (
     FilterClearCb,
     FilterPayCb,
@@ -303,6 +303,7 @@ MATRIX: dict[type[CallbackData], Owned | Unowned] = {
     # The admins' privilege.
     DecideCb: Owned(admin_only(lambda o: DecideCb(dispute_id=dispute_id(o), verdict="validate"))),
     DisputesNextCb: Owned(admin_only(lambda o: DisputesNextCb(after=0))),
+    AuditPageCb: Owned(admin_only(lambda o: AuditPageCb(page=0))),
     AudienceCb: Owned(admin_only(lambda o: AudienceCb(audience="everyone"))),
     BroadcastCb: Owned(
         admin_only(lambda o: BroadcastCb(action="send", audience="everyone", message_id=1))

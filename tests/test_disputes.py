@@ -192,6 +192,8 @@ async def test_two_admins_deciding_at_once_decide_once(two_admins: BotHarness) -
     for side in (acme, jo):
         [told] = decided_texts(await outbox_texts(bot, side.id))
         assert f"Admin {winner.first_name}" in told
+    [audited] = await rows(bot, "SELECT admin_id, action, subject_id FROM audit_log")
+    assert audited == {"admin_id": winner.id, "action": "dispute_decision", "subject_id": 1}
 
 
 async def test_disputes_are_paged_oldest_first(bot: BotHarness) -> None:

@@ -6,8 +6,9 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
+from telegram.ext import filters
 
 from bot.kit.i18n import Catalogs, Translator
 from storage.models import Role, User
@@ -31,6 +32,19 @@ class Command:
     @property
     def description_key(self) -> str:
         return f"command.{self.name}"
+
+
+def command_name(update: Update) -> str | None:
+    """The command a message starts with (`/ban@CallboardBot 42` → `ban`), if any."""
+    message = update.message
+    if message is None or not message.text or not filters.COMMAND.check_update(update):
+        return None
+    return message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
+
+
+def admin_command_names(commands: list[Command]) -> frozenset[str]:
+    """Commands only admins have."""
+    return frozenset(c.name for c in commands if c.audiences == ADMINS)
 
 
 def visible_commands(commands: list[Command], role: Role | None, admin: bool) -> list[Command]:
@@ -60,10 +74,17 @@ async def publish_default_menu(bot: Bot, commands: list[Command], catalogs: Cata
 async def publish_user_menu(
     bot: Bot, commands: list[Command], user: User, admin: bool, t: Translator
 ) -> None:
-    """The user's own menu, in their language. A failure only costs the menu, so it is
-    logged rather than shown."""
-    mine = visible_commands(commands, user.role, admin)
+    """The user's own menu, in their language."""
+    await publish_chat_menu(bot, commands, user.id, user.role, admin, t)
+
+
+async def publish_chat_menu(
+    bot: Bot, commands: list[Command], chat_id: int, role: Role | None, admin: bool, t: Translator
+) -> None:
+    """The menu of one private chat. A failure only costs the menu (an admin who never
+    wrote to the bot has no chat yet), so it is logged rather than shown."""
+    mine = visible_commands(commands, role, admin)
     try:
-        await bot.set_my_commands(describe(mine, t), scope=BotCommandScopeChat(user.id))
+        await bot.set_my_commands(describe(mine, t), scope=BotCommandScopeChat(chat_id))
     except TelegramError as exc:
-        _LOGGER.warning("could not set the command menu of user %s: %s", user.id, exc)
+        _LOGGER.warning("could not set the command menu of user %s: %s", chat_id, exc)

@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.kit.callbacks import CallbackData
 from bot.kit.campaigns import CampaignExpander
-from bot.kit.commands import Command, publish_user_menu
+from bot.kit.commands import Command, publish_chat_menu, publish_user_menu
 from bot.kit.i18n import Catalogs, Translator
 from bot.kit.outbox import OutboxDispatcher
 from bot.settings import Settings
@@ -96,6 +96,15 @@ class Services:
     async def publish_menu(self, bot: Bot, user: User) -> None:
         admin = user.id in self.settings.admin_ids
         await publish_user_menu(bot, self.commands, user, admin, self.catalogs[user.language])
+
+    async def publish_admin_menus(self, bot: Bot) -> None:
+        """Each admin's menu with the admin commands, at every start: `ADMIN_IDS` may name
+        someone who signed up before they became an admin, or who never wrote to the bot."""
+        for admin_id in sorted(self.settings.admin_ids):
+            user = await self.repos.users.get(admin_id)
+            role = user.role if user else None
+            t = self.catalogs[user.language if user else self.catalogs.default]
+            await publish_chat_menu(bot, self.commands, admin_id, role, True, t)
 
 
 class CallboardContext(

@@ -58,6 +58,9 @@ class Feature:
     # (group, handler) pairs run before the features, in negative groups.
     guards: Sequence[tuple[int, Handler]] = ()
     home_buttons: Sequence[HomeButton] = ()
+    # Buttons only admins may tap: anyone else is refused before any handler runs (the
+    # feature's commands for the ADMINS audience are guarded the same way).
+    admin_buttons: Sequence[type[CallbackData]] = ()
     # Buttons that take the user elsewhere: they end any open wizard they do not start.
     diversions: Sequence[Handler] = ()
     notices: Renderers = field(default_factory=dict)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,9 +19,12 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
+from bot.kit.callbacks import CallbackData
+from bot.kit.commands import command_name
 from bot.kit.context import CallboardApp, CallboardContext
 from bot.kit.errors import apologise
 from bot.kit.i18n import language_for
+from bot.kit.screens import answer_unknown, refuse
 from storage.clock import to_db
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,6 +35,9 @@ ACCOUNT_GROUP = -30
 KINDS_GROUP = -28
 # After the account is known, before features (see bot.kit.wizard).
 WIZARD_GROUP = -25
+# After every guard a command goes through (wizards ended, current thread cleared), so an
+# admin command from anyone else is answered exactly as an unknown one.
+ADMIN_GROUP = -10
 
 BAN_NOTICE_EVERY = timedelta(days=1)
 
@@ -147,6 +153,26 @@ async def handled_kinds_only(update: Update, context: CallboardContext) -> None:
     if update.edited_message is not None and update.effective_chat is not None:
         await context.bot.send_message(update.effective_chat.id, context.t("guard.edited"))
     raise ApplicationHandlerStop
+
+
+def admins_only(commands: Collection[str], buttons: Sequence[type[CallbackData]]) -> Guard:
+    """The admins' commands and buttons, from anyone else: a command is answered as one
+    that does not exist, a button as a stale one, and neither goes further. One rule for
+    every admin feature, so none can forget the check."""
+
+    async def turn_away(update: Update, context: CallboardContext) -> None:
+        account = context.account
+        if account is None or context.is_admin(account.id):
+            return
+        query = update.callback_query
+        if query is not None and any(kind.matches(query.data) for kind in buttons):
+            await refuse(update, context)
+            raise ApplicationHandlerStop
+        if command_name(update) in commands:
+            await answer_unknown(update, context)
+            raise ApplicationHandlerStop
+
+    return turn_away
 
 
 def register(application: CallboardApp, flood_guard: FloodGuard) -> None:

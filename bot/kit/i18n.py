@@ -102,12 +102,13 @@ class Translator:
         form = forms[min(self._catalog.plural(count), len(forms) - 1)]
         return Html(form.format(count=count, **_escaped(values)))
 
+    def number(self, value: int | float) -> Html:
+        """A count or a quantity with the language's separators (fr `12 345,5`, en
+        `12,345.5`)."""
+        return Html(format_decimal(value, locale=babel_locale(self.language)))
+
     def money(self, cents: int) -> Html:
         return Html(format_money(cents, self.language, self._currency))
-
-    def number(self, value: int | float) -> Html:
-        """A count or a quantity with this language's separators (1,234.5 / 1 234,5)."""
-        return Html(format_decimal(value, locale=babel_locale(self.language)))
 
     def date(self, day: date) -> Html:
         return Html(format_date(day, format="medium", locale=babel_locale(self.language)))

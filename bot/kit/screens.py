@@ -50,6 +50,11 @@ async def refuse(update: Update, context: CallboardContext, key: str = "stale_ac
         await context.bot.send_message(chat_id_of(update), context.t(key))
 
 
+async def answer_unknown(update: Update, context: CallboardContext) -> None:
+    """What a message or command the bot does not know gets."""
+    await context.bot.send_message(chat_id_of(update), context.t("unknown_message"))
+
+
 def pager(
     t: Translator, page: int, pages: int, make: Callable[[int], CallbackData]
 ) -> list[InlineKeyboardButton]:

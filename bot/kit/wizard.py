@@ -49,6 +49,7 @@ from telegram.ext._utils.types import ConversationKey as ConversationKey
 from telegram.warnings import PTBUserWarning
 
 from bot.kit.callbacks import CallbackData
+from bot.kit.commands import command_name
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import Html, Translator
 from bot.kit.keyboards import button, in_rows, keyboard
@@ -1018,9 +1019,8 @@ def one_wizard_at_a_time(
 def _turns_elsewhere(
     update: Update, wizards: Sequence[Wizard], diversions: Sequence[BaseHandler[Update, Any, Any]]
 ) -> bool:
-    message = update.message
-    if message is not None and message.text and filters.COMMAND.check_update(update):
-        command = message.text[1:].split(maxsplit=1)[0].split("@")[0].lower()
+    command = command_name(update)
+    if command is not None:
         return command not in KEEPS_WIZARDS
     if update.callback_query is None:
         return False

@@ -3,9 +3,10 @@ itself and a summary with *Send* / *Cancel* —, then delivery through the outbo
 progress message edited at most every `PROGRESS_EVERY`, and a final report. One broadcast
 at a time; /broadcast_cancel stops it.
 
-Only admins, checked against the settings at every step (the command, the preview, each
-button, and again by the rules): anyone else is answered as for a command or a button that
-does not exist."""
+Only admins: the kit's guard turns anyone else away, as for a command or a button that does
+not exist, and every step checks again against the settings (the command, the preview, each
+button, and the rules themselves), so an admin removed from ADMIN_IDS mid-way goes no
+further either."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import Html, key_table
 from bot.kit.jobs import RepeatingJob
-from bot.kit.screens import chat_id_of, close_keyboard, refuse
+from bot.kit.screens import answer_unknown, chat_id_of, close_keyboard, refuse
 from bot.kit.wizard import Begin, ChoiceStep, CommandEntry, MessageStep, Prompt, Wizard
 from handlers.admin import broadcast_screens as screens
 from handlers.admin.broadcast_screens import BroadcastCb
@@ -51,12 +52,12 @@ def _is_admin(context: CallboardContext) -> bool:
 
 
 async def as_unknown(update: Update, context: CallboardContext) -> None:
-    """What anyone but an admin gets: the answer to a command, or a button, that does not
-    exist."""
+    """What anyone but an admin gets, should the kit's guard (`admins_only`) have let them
+    through: the answer to a command, or a button, that does not exist."""
     if update.callback_query:
         await refuse(update, context)
     else:
-        await context.bot.send_message(chat_id_of(update), context.t("unknown_message"))
+        await answer_unknown(update, context)
 
 
 def _rate(context: CallboardContext) -> float:

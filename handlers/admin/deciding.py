@@ -12,7 +12,7 @@ from bot.kit.i18n import Html, key_table
 from bot.kit.screens import chat_id_of, refuse, replace_text
 from bot.kit.wizard import Begin, ButtonEntry, Prompt, TextStep, Wizard, text_only
 from handlers.admin import screens
-from handlers.admin.disputes import is_admin, view_of
+from handlers.admin.disputes import view_of
 from handlers.admin.screens import DecideCb
 from services import results, validation
 from services.results import DecisionOutcome
@@ -51,7 +51,7 @@ async def start(update: Update, context: CallboardContext) -> Begin[DecisionDraf
     choice = DecideCb.unpack(query.data)
     dispute = await context.repos.disputes.get(choice.dispute_id) if choice else None
     card = query.message
-    if choice is None or dispute is None or not is_admin(context) or not isinstance(card, Message):
+    if choice is None or dispute is None or not isinstance(card, Message):
         await refuse(update, context)
         return None
     if dispute.status is not DisputeStatus.OPEN:

@@ -1,7 +1,7 @@
 """/disputes: the open disputes, oldest first, a page at a time, each with the result's
 details, the company's reason, the prospector's explanation, both parties by their public
-names, and *Validate* / *Keep rejected*. Only admins have the command: anyone else is
-answered as for a command that does not exist."""
+names, and *Validate* / *Keep rejected*. Only admins have the command and its buttons
+(`bot.kit.guards.admins_only`)."""
 
 from __future__ import annotations
 
@@ -14,21 +14,14 @@ from handlers.admin.screens import DisputesNextCb, DisputeView
 from storage.models import Dispute
 
 
-def is_admin(context: CallboardContext) -> bool:
-    return context.is_admin(context.user_account.id)
-
-
 async def list_disputes(update: Update, context: CallboardContext) -> None:
-    if not is_admin(context):
-        await context.bot.send_message(chat_id_of(update), context.t("unknown_message"))
-        return
     await send_page(chat_id_of(update), context, after=0)
 
 
 async def next_page(update: Update, context: CallboardContext) -> None:
     assert update.callback_query
     choice = DisputesNextCb.unpack(update.callback_query.data)
-    if choice is None or not is_admin(context):
+    if choice is None:
         await refuse(update, context)
         return
     if await close_keyboard(update):

@@ -16,6 +16,7 @@ from storage.repositories.outbox import OutboxRepository
 from storage.repositories.profiles import ProfileRepository
 from storage.repositories.results import DisputeRepository, ResultRepository
 from storage.repositories.statements import StatementRepository
+from storage.repositories.stats import StatsRepository
 from storage.repositories.threads import ThreadRepository
 from storage.repositories.updates import InboxRepository
 from storage.repositories.users import UserRepository
@@ -37,6 +38,7 @@ class Repositories:
     statements: StatementRepository
     audit: AuditRepository
     broadcasts: BroadcastRepository
+    stats: StatsRepository
 
     @classmethod
     def create(cls, db: Database, clock: Clock) -> Repositories:
@@ -56,6 +58,7 @@ class Repositories:
             statements=StatementRepository(db, clock),
             audit=AuditRepository(db, clock),
             broadcasts=BroadcastRepository(db, clock),
+            stats=StatsRepository(db, clock),
         )
 
 
@@ -73,6 +76,7 @@ __all__ = [
     "Repositories",
     "ResultRepository",
     "StatementRepository",
+    "StatsRepository",
     "ThreadRepository",
     "UserRepository",
 ]

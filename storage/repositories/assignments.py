@@ -145,3 +145,15 @@ class AssignmentRepository:
             (mission_id,),
         )
         return [_assignment(row) for row in rows]
+
+    async def claims_of_prospector(self, tx: Transaction, prospector_id: int) -> list[Assignment]:
+        """The prospector's applications and negotiations: claims to a place, not yet one."""
+        rows = await tx.fetch_all(
+            f"""
+            SELECT {_ASSIGNMENT} FROM assignments a
+            WHERE a.prospector_id = ? AND a.status IN ('negotiating', 'applied')
+            ORDER BY a.id
+            """,
+            (prospector_id,),
+        )
+        return [_assignment(row) for row in rows]

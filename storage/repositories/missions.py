@@ -155,6 +155,18 @@ class MissionRepository:
             (mission_id,),
         )
 
+    async def pause_open_of_company(self, tx: Transaction, company_id: int) -> list[int]:
+        """Pause every open mission of the company; returns their ids."""
+        rows = await tx.fetch_all(
+            "SELECT id FROM missions WHERE company_id = ? AND status = 'open' ORDER BY id",
+            (company_id,),
+        )
+        await tx.execute(
+            "UPDATE missions SET status = 'paused' WHERE company_id = ? AND status = 'open'",
+            (company_id,),
+        )
+        return [int(row["id"]) for row in rows]
+
     async def past_deadline(self, tx: Transaction, today: date) -> list[Mission]:
         rows = await tx.fetch_all(
             f"""

@@ -39,6 +39,20 @@ class ProfileRepository:
         )
         return prospector_from_row(row) if row else None
 
+    async def prospector_by_number(
+        self, number: int, reader: Reader | None = None
+    ) -> ProspectorProfile | None:
+        """The prospector whose public code is `number` (P-0042 → 42)."""
+        row = await (reader or self._db.read).fetch_one(
+            """
+            SELECT user_id, number, display_name, languages, specialties, experience_years,
+                   bio, notify_new_missions
+            FROM prospector_profiles WHERE number = ?
+            """,
+            (number,),
+        )
+        return prospector_from_row(row) if row else None
+
     async def prospector_numbers(self, user_ids: set[int]) -> dict[int, int]:
         """The public numbers of these prospectors."""
         if not user_ids:

@@ -14,19 +14,15 @@ restarts.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from bot.kit.outbox import OutboxOptions
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
-from tests.rules import open_deps, seed_prospector
+from tests.rules import seed_file
 from tests.test_crash_fanout import count, pending_rows
 from tests.test_process import ROOT, bot_env, wait_for
 
@@ -39,24 +35,6 @@ REPORT = "Blocked the bot"
 # 300 sends at 30 messages per second take 10 s; the rest is margin for two restarts on a
 # slow machine.
 DELIVERY_LIMIT = 120
-
-
-@pytest.fixture
-def server() -> Iterator[FakeTelegramServer]:
-    with FakeTelegramServer(FakeTelegram()) as running:
-        yield running
-
-
-def seed(db_path: Path) -> None:
-    async def write() -> None:
-        deps, _ = await open_deps(db_path)
-        try:
-            for user_id in PROSPECTORS:
-                await seed_prospector(deps, user_id, f"P{user_id}")
-        finally:
-            await deps.db.close()
-
-    asyncio.run(write())
 
 
 def open_chats(api: FakeTelegram) -> None:
@@ -117,7 +95,7 @@ def test_kill_9_during_a_300_recipient_broadcast_serves_everyone_and_reports_onc
         BROADCAST_RATE="30",
     )  # fmt: skip
     db_path = Path(env["DATABASE_PATH"])
-    seed(db_path)
+    seed_file(db_path, prospectors=PROSPECTORS)
     api = server.api
     open_chats(api)
     logs = tmp_path / "bot.log"

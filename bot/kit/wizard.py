@@ -642,23 +642,27 @@ class _Engine(Generic[D]):
         return await self._hint(step, update, context, "wizard.text_expected")
 
     async def on_file(self, step: FileStep, update: Update, context: CallboardContext) -> object:
-        message = update.message
-        assert message is not None
-        session = await self._session_for_message(update, context)
-        if session is None:
-            return END
-        proof = _proof(message)
-        return await self.answer(update, context, session, step, proof)
+        return await self._answer_from_message(step, update, context, _proof)
 
     async def on_message(
         self, step: MessageStep, update: Update, context: CallboardContext
     ) -> object:
+        return await self._answer_from_message(step, update, context, _message_id)
+
+    async def _answer_from_message(
+        self,
+        step: FileStep | MessageStep,
+        update: Update,
+        context: CallboardContext,
+        read: Callable[[Message], object],
+    ) -> object:
+        """The step's answer is what `read` takes from the message."""
         message = update.message
         assert message is not None
         session = await self._session_for_message(update, context)
         if session is None:
             return END
-        return await self.answer(update, context, session, step, message.message_id)
+        return await self.answer(update, context, session, step, read(message))
 
     async def on_not_file(
         self, step: FileStep, update: Update, context: CallboardContext
@@ -984,6 +988,11 @@ def _proof(message: Message) -> Proof:
         if (media := getattr(message, kind.value)) is not None
     )
     return Proof(kind=kind, file_id=media.file_id)
+
+
+def _message_id(message: Message) -> int:
+    """What a message step keeps: the message, to be copied as it was sent."""
+    return message.message_id
 
 
 def _data_of(options: Sequence[Option]) -> list[CallbackData]:

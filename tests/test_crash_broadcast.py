@@ -14,7 +14,6 @@ restarts.
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from bot.kit.outbox import OutboxOptions
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
 from tests.rules import seed_file
-from tests.test_crash_fanout import count, pending_rows
+from tests.test_crash_fanout import count, kill_and_restart, pending_rows
 from tests.test_process import ROOT, bot_env, wait_for
 
 ADMIN = 1
@@ -110,12 +109,9 @@ def test_kill_9_during_a_300_recipient_broadcast_serves_everyone_and_reports_onc
     process = start()
     try:
         broadcast(api)
-        for kill_at in KILLS_AT:
-            wait_for(lambda at=kill_at: copies_received(api) >= at, DELIVERY_LIMIT)
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
-            assert copies_received(api) < len(PROSPECTORS), "killed too late to test anything"
-            process = start()
+        process = kill_and_restart(
+            process, start, lambda: copies_received(api), KILLS_AT, len(PROSPECTORS)
+        )
         wait_for(lambda: bool(reports(api)) and pending_rows(db_path) == 0, DELIVERY_LIMIT)
         # The progress job runs every second: a few more runs would send a second report.
         time.sleep(3)

@@ -17,6 +17,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.kit.outbox import OutboxOptions
@@ -80,6 +81,25 @@ def count(db_path: Path, table: str) -> int:
         return int(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
 
+def kill_and_restart(
+    process: subprocess.Popen[str],
+    start: Callable[[], subprocess.Popen[str]],
+    received: Callable[[], int],
+    kills_at: Sequence[int],
+    total: int,
+) -> subprocess.Popen[str]:
+    """SIGKILL the bot each time `received()` reaches the next of `kills_at` (before
+    `total`: killed mid-delivery), starting it again each time; returns the process running
+    then."""
+    for kill_at in kills_at:
+        wait_for(lambda at=kill_at: received() >= at, DELIVERY_LIMIT)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        assert received() < total, "killed too late to test anything"
+        process = start()
+    return process
+
+
 def test_kill_9_during_a_600_recipient_fan_out_loses_no_recipient(
     tmp_path: Path, server: FakeTelegramServer
 ) -> None:
@@ -98,12 +118,9 @@ def test_kill_9_during_a_600_recipient_fan_out_loses_no_recipient(
     process = start()
     try:
         publish(api)
-        for kill_at in KILLS_AT:
-            wait_for(lambda at=kill_at: alerts_received(api) >= at, DELIVERY_LIMIT)
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
-            assert alerts_received(api) < len(PROSPECTORS), "killed too late to test anything"
-            process = start()
+        process = kill_and_restart(
+            process, start, lambda: alerts_received(api), KILLS_AT, len(PROSPECTORS)
+        )
         wait_for(
             lambda: all(alerts_of(api, p) for p in PROSPECTORS) and pending_rows(db_path) == 0,
             DELIVERY_LIMIT,

@@ -55,6 +55,9 @@ def configure_logging(settings: Settings) -> None:
     )
     # httpx logs every request URL, and the URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The scheduler logs two lines per run of every job, every second for the broadcasts'
+    # progress: only its warnings and errors are worth reading.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
 
 
 def run(application: CallboardApp, settings: Settings) -> None:

@@ -186,7 +186,7 @@ def build_application(
         await services.publish_admin_menus(application.bot)
         dispatcher.start()
         expander.start()
-        jobs.schedule(application, settings)
+        jobs.schedule(application, settings, [job for f in FEATURES for job in f.jobs])
         # Before polling or the webhook starts, so these run ahead of anything new.
         await update_queue.queue_pending(application.bot)
 

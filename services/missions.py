@@ -43,7 +43,7 @@ async def publish(deps: Deps, company_id: int, fields: MissionFields) -> Publish
         )
         audience = Audience(kind="new_mission_alert", target=fields.target)
         alerted = await deps.notifier.fan_out(tx, audience, alert)
-    return Published(mission_id=mission_id, alerted=alerted)
+    return Published(mission_id=mission_id, alerted=alerted.recipients)
 
 
 async def close_in(deps: Deps, tx: Transaction, mission: Mission, *, reason: str) -> bool:

@@ -222,3 +222,22 @@ class AccountRestored(Notice):
     """To the user an admin unbanned; a company's missions paused by the ban stay paused."""
 
     to_company: bool
+
+
+class BroadcastCopy(Notice):
+    """To everyone in a broadcast's audience: a copy of the admin's message, exactly as it
+    was sent (the one notice that names Telegram messages: the message copied is the
+    admin's own). `paid`: sent as one of Telegram's paid broadcasts."""
+
+    from_chat_id: int
+    message_id: int
+    paid: bool
+
+
+class BroadcastFinished(Notice):
+    """To the admin who started a broadcast: nothing is left to send."""
+
+    broadcast_id: int
+    sent: int
+    blocked: int
+    failed: int

@@ -21,6 +21,15 @@ from storage.models import Audience
 from storage.repositories import Repositories
 
 
+@dataclass(frozen=True)
+class FanOut:
+    """A notice queued for an audience: its campaign, and how many recipients the audience
+    had when it was queued."""
+
+    campaign_id: int
+    recipients: int
+
+
 class Notifier(Protocol):
     async def notify(self, tx: Transaction, user_id: int, notice: Notice) -> None:
         """Queue `notice` for one user, in `tx`."""
@@ -29,10 +38,9 @@ class Notifier(Protocol):
         """Queue each (user, notice) pair, in `tx`, in one go: for scheduled work that tells
         many people at once."""
 
-    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
+    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> FanOut:
         """Queue `notice` for everyone in `audience`, in `tx`, without holding the write
-        lock for long: the recipients are expanded in chunks after the commit. Returns how
-        many recipients the audience has now."""
+        lock for long: the recipients are expanded in chunks after the commit."""
 
 
 @dataclass(frozen=True)

@@ -192,12 +192,25 @@ class BrowseFilters(Model):
     target: Target | None = None
 
 
-class Audience(Model):
-    """Who a fan-out goes to. `new_mission_alert`: prospectors who asked for new-mission
-    alerts and work in `target`'s market, not banned and not blocking the bot."""
+# The audiences an admin may broadcast to.
+BroadcastAudience = Literal["everyone", "companies", "prospectors", "active_prospectors"]
+BROADCAST_AUDIENCES: tuple[BroadcastAudience, ...] = (
+    "everyone", "companies", "prospectors", "active_prospectors"
+)  # fmt: skip
+AudienceKind = Literal["new_mission_alert", BroadcastAudience]
 
-    kind: Literal["new_mission_alert"]
+
+class Audience(Model):
+    """Who a fan-out goes to; never a banned user nor one blocking the bot.
+
+    `new_mission_alert`: prospectors who asked for new-mission alerts and work in `target`'s
+    market. `everyone`: every user, signed up or not; `companies`, `prospectors`: those of
+    the role; `active_prospectors`: prospectors seen since `active_since` (fixed when the
+    campaign is created, so that expanding it later selects the same people)."""
+
+    kind: AudienceKind
     target: Target | None = None
+    active_since: datetime | None = None
 
 
 class CampaignStatus(StrEnum):
@@ -224,6 +237,45 @@ class Campaign(Model):
     status: CampaignStatus
     cursor: int
     queued: int
+
+
+class CampaignProgress(Model):
+    """How far a campaign's delivery went: its rows by outcome, and the rows still pending
+    (in flight included)."""
+
+    status: CampaignStatus
+    queued: int
+    sent: int
+    blocked: int
+    failed: int
+    pending: int
+
+
+class BroadcastStatus(StrEnum):
+    SENDING = "sending"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+class Broadcast(Model):
+    """An admin's message copied to an audience (see migration 0010)."""
+
+    id: int
+    campaign_id: int
+    admin_id: int
+    audience: BroadcastAudience
+    source_chat_id: int
+    source_message_id: int
+    paid: bool
+    recipients: int
+    status: BroadcastStatus
+    progress_message_id: int | None
+    progress_at: datetime
+    started_at: datetime
+    ended_at: datetime | None
+    sent: int | None
+    blocked: int | None
+    failed: int | None
 
 
 class Thread(Model):

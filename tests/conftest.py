@@ -1,14 +1,21 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from storage.clock import ManualClock
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeTelegramServer
 from tests.harness import BotHarness, make_settings
 from tests.helpers import START, running_bot
+
+
+@pytest.fixture
+def server() -> Iterator[FakeTelegramServer]:
+    """The fake Telegram over loopback HTTP, for tests that run `python -m bot`."""
+    with FakeTelegramServer(FakeTelegram()) as running:
+        yield running
 
 
 @pytest.fixture

@@ -110,10 +110,17 @@ class BotHarness:
 
     async def deliver(self, updates: list[dict[str, Any]] | None = None) -> None:
         """Hand Telegram's queued updates to the application and wait until all is done."""
+        await self.handle(updates)
+        await self.settle()
+
+    async def handle(self, updates: list[dict[str, Any]] | None = None) -> None:
+        """Hand Telegram's queued updates to the application and wait until they are
+        handled, not for what they queued: for a test that holds deliveries back."""
         assert self.app is not None
         for data in self.fake.take_updates() if updates is None else updates:
             await self.app.update_queue.put(Update.de_json(data, self.app.bot))
-        await self.settle()
+        async with asyncio.timeout(SETTLE_LIMIT):
+            await self.app.update_queue.join()
 
     async def settle(self) -> None:
         assert self.app is not None

@@ -3,12 +3,13 @@ records what the rules asked to send, and users seeded straight into storage."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from services.notices import Notice
-from services.ports import Deps, Rules
+from services.ports import Deps, FanOut, Rules
 from storage.clock import ManualClock
 from storage.database import Database, Transaction
 from storage.models import (
@@ -39,9 +40,9 @@ class RecordingNotifier:
     async def notify_many(self, tx: Transaction, notices: Sequence[tuple[int, Notice]]) -> None:
         self.sent.extend(notices)
 
-    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
+    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> FanOut:
         self.fanned_out.append((audience, notice))
-        return 0
+        return FanOut(campaign_id=0, recipients=0)
 
 
 async def open_deps(path: Path) -> tuple[Deps, RecordingNotifier]:
@@ -84,6 +85,25 @@ async def seed_prospector(deps: Deps, user_id: int, name: str = "Jo") -> str:
         )
         await deps.repos.profiles.save_prospector(tx, profile)
     return profile.code
+
+
+def seed_file(
+    db_path: Path, companies: Iterable[int] = (), prospectors: Iterable[int] = ()
+) -> None:
+    """Companies and prospectors written straight into the database file, before a bot
+    process runs on it: each named after its id."""
+
+    async def write() -> None:
+        deps, _ = await open_deps(db_path)
+        try:
+            for user_id in companies:
+                await seed_company(deps, user_id, f"C{user_id}")
+            for user_id in prospectors:
+                await seed_prospector(deps, user_id, f"P{user_id}")
+        finally:
+            await deps.db.close()
+
+    asyncio.run(write())
 
 
 def fields(**changes: object) -> MissionFields:

@@ -14,6 +14,7 @@ import pytest
 from bot.kit import callbacks as cb
 from bot.kit import wizard
 from bot.kit.callbacks import CallbackData
+from handlers.admin.broadcast_screens import AudienceCb, BroadcastCb
 from handlers.admin.screens import AuditPageCb, DecideCb, DisputesNextCb
 from handlers.browse.screens import (
     FilterClearCb,
@@ -303,6 +304,10 @@ MATRIX: dict[type[CallbackData], Owned | Unowned] = {
     DecideCb: Owned(admin_only(lambda o: DecideCb(dispute_id=dispute_id(o), verdict="validate"))),
     DisputesNextCb: Owned(admin_only(lambda o: DisputesNextCb(after=0))),
     AuditPageCb: Owned(admin_only(lambda o: AuditPageCb(page=0))),
+    AudienceCb: Owned(admin_only(lambda o: AudienceCb(audience="everyone"))),
+    BroadcastCb: Owned(
+        admin_only(lambda o: BroadcastCb(action="send", audience="everyone", message_id=1))
+    ),
     # One's own lists, filters and wizards.
     cb.HomeCb: Unowned("the tapper's own home screen", cb.HomeCb(action="profile")),
     cb.MissionListCb: Unowned("the tapper's own missions", cb.MissionListCb(page=1)),

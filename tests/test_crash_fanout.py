@@ -12,21 +12,18 @@ bot may be handed the company's updates again.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import pytest
 
 from bot.kit.outbox import OutboxOptions
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
 from tests.helpers import labels, mission_form
-from tests.rules import open_deps, seed_company, seed_prospector
+from tests.rules import seed_file
 from tests.test_process import ROOT, bot_env, wait_for
 
 COMPANY = 1
@@ -37,27 +34,6 @@ ALERT = "🆕"
 # 600 sends at Telegram's 30 messages per second take 20 s; the rest is margin for two
 # restarts on a slow machine.
 DELIVERY_LIMIT = 120
-
-
-@pytest.fixture
-def server() -> Iterator[FakeTelegramServer]:
-    with FakeTelegramServer(FakeTelegram()) as running:
-        yield running
-
-
-def seed(db_path: Path) -> None:
-    """The company and the 600 prospectors, written straight into storage."""
-
-    async def write() -> None:
-        deps, _ = await open_deps(db_path)
-        try:
-            await seed_company(deps, COMPANY, "Acme")
-            for user_id in PROSPECTORS:
-                await seed_prospector(deps, user_id, f"P{user_id}")
-        finally:
-            await deps.db.close()
-
-    asyncio.run(write())
 
 
 def open_chats(api: FakeTelegram) -> None:
@@ -105,12 +81,31 @@ def count(db_path: Path, table: str) -> int:
         return int(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
 
+def kill_and_restart(
+    process: subprocess.Popen[str],
+    start: Callable[[], subprocess.Popen[str]],
+    received: Callable[[], int],
+    kills_at: Sequence[int],
+    total: int,
+) -> subprocess.Popen[str]:
+    """SIGKILL the bot each time `received()` reaches the next of `kills_at` (before
+    `total`: killed mid-delivery), starting it again each time; returns the process running
+    then."""
+    for kill_at in kills_at:
+        wait_for(lambda at=kill_at: received() >= at, DELIVERY_LIMIT)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        assert received() < total, "killed too late to test anything"
+        process = start()
+    return process
+
+
 def test_kill_9_during_a_600_recipient_fan_out_loses_no_recipient(
     tmp_path: Path, server: FakeTelegramServer
 ) -> None:
     env = bot_env(tmp_path, server, PYTHONPATH=str(ROOT), OUTBOX_GLOBAL_RATE="30")
     db_path = Path(env["DATABASE_PATH"])
-    seed(db_path)
+    seed_file(db_path, [COMPANY], PROSPECTORS)
     api = server.api
     open_chats(api)
 
@@ -123,12 +118,9 @@ def test_kill_9_during_a_600_recipient_fan_out_loses_no_recipient(
     process = start()
     try:
         publish(api)
-        for kill_at in KILLS_AT:
-            wait_for(lambda at=kill_at: alerts_received(api) >= at, DELIVERY_LIMIT)
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=10)
-            assert alerts_received(api) < len(PROSPECTORS), "killed too late to test anything"
-            process = start()
+        process = kill_and_restart(
+            process, start, lambda: alerts_received(api), KILLS_AT, len(PROSPECTORS)
+        )
         wait_for(
             lambda: all(alerts_of(api, p) for p in PROSPECTORS) and pending_rows(db_path) == 0,
             DELIVERY_LIMIT,

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -99,12 +98,6 @@ async def test_an_update_the_inbox_cannot_store_is_refused_then_taken_when_sent_
     monkeypatch.undo()
     await bot.deliver([update, update])
     assert len(alice.texts) == 1 and HELP_TITLE in alice.last_text
-
-
-@pytest.fixture
-def server() -> Iterator[FakeTelegramServer]:
-    with FakeTelegramServer(FakeTelegram()) as running:
-        yield running
 
 
 def start_bot(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:

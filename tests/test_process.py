@@ -11,20 +11,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.fake_telegram import FakeTelegram, FakeTelegramServer
+from tests.fake_telegram import FakeTelegramServer
 
 ROOT = Path(__file__).parents[1]
-
-
-@pytest.fixture
-def server() -> Iterator[FakeTelegramServer]:
-    with FakeTelegramServer(FakeTelegram()) as running:
-        yield running
 
 
 def bot_env(tmp_path: Path, server: FakeTelegramServer, **extra: str) -> dict[str, str]:

@@ -1,11 +1,11 @@
 """How a feature describes itself, so the composition needs no special case.
 
 A feature lists its commands (with who sees them), its handlers and the stage each runs
-at, its home-screen buttons, the buttons that turn away from an open wizard, how it renders
-the notices of the rules, and the screens other features may open (`Route`) or that a
-`t.me/<bot>?start=<payload>` link leads to. Features never import each other: they meet
-through the rules (`services`), the shared buttons (`bot.kit.callbacks`) and the navigator
-(`bot.kit.context`)."""
+at, the jobs it repeats, its home-screen buttons, the buttons that turn away from an open
+wizard, how it renders the notices of the rules, and the screens other features may open
+(`Route`) or that a `t.me/<bot>?start=<payload>` link leads to. Features never import each
+other: they meet through the rules (`services`), the shared buttons (`bot.kit.callbacks`)
+and the navigator (`bot.kit.context`)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.kit.callbacks import CallbackData
 from bot.kit.commands import Command
 from bot.kit.context import CallboardContext, HomeButton, LinkFollower, Navigator, Opener, Route
+from bot.kit.jobs import RepeatingJob
 from bot.kit.notifier import Renderers
 
 Handler = BaseHandler[Update, Any, Any]
@@ -65,6 +66,7 @@ class Feature:
     notices: Renderers = field(default_factory=dict)
     routes: Mapping[Route, Opener] = field(default_factory=dict)
     deep_links: Mapping[re.Pattern[str], LinkFollower] = field(default_factory=dict)
+    jobs: Sequence[RepeatingJob] = ()
 
 
 def navigator_of(features: Sequence[Feature]) -> Navigator:

@@ -102,8 +102,9 @@ class Translator:
         form = forms[min(self._catalog.plural(count), len(forms) - 1)]
         return Html(form.format(count=count, **_escaped(values)))
 
-    def number(self, value: int) -> Html:
-        """A count with the language's thousands separator (fr `12 345`, en `12,345`)."""
+    def number(self, value: int | float) -> Html:
+        """A count or a quantity with the language's separators (fr `12 345,5`, en
+        `12,345.5`)."""
         return Html(format_decimal(value, locale=babel_locale(self.language)))
 
     def money(self, cents: int) -> Html:

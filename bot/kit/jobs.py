@@ -5,7 +5,10 @@ and never acts twice."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -83,10 +86,28 @@ async def minute_tick(context: CallboardContext) -> None:
     await forget_old_updates(context)
 
 
-def schedule(application: CallboardApp, settings: Settings) -> None:
-    """The minute tick, and the statements on PAYOUT_SCHEDULE itself (the tick catches a run
-    up if the bot was down at its time; the run is recorded, so it is done once)."""
+@dataclass(frozen=True)
+class RepeatingJob:
+    """Work a feature runs every `interval` seconds while the bot runs (`Feature.jobs`);
+    like the minute tick, it reads what is due from the database, so a restart goes on
+    where the previous run stopped."""
+
+    name: str
+    callback: Callable[[CallboardContext], Coroutine[Any, Any, None]]
+    interval: float
+
+
+def schedule(
+    application: CallboardApp, settings: Settings, features_jobs: Sequence[RepeatingJob] = ()
+) -> None:
+    """The minute tick, the statements on PAYOUT_SCHEDULE itself (the tick catches a run
+    up if the bot was down at its time; the run is recorded, so it is done once), and the
+    features' own jobs."""
     assert application.job_queue is not None
+    for job in features_jobs:
+        application.job_queue.run_repeating(
+            job.callback, interval=job.interval, first=job.interval, name=job.name
+        )
     application.job_queue.run_repeating(
         minute_tick, interval=TICK_SECONDS, first=1, name="minute-tick"
     )

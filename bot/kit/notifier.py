@@ -16,6 +16,7 @@ from telegram import InlineKeyboardMarkup
 from bot.kit.i18n import LANGUAGES, Catalogs, Translator
 from bot.kit.outbox import enqueue_send, stored_params
 from services.notices import Notice
+from services.ports import FanOut
 from storage.database import Transaction
 from storage.models import Audience, CampaignMessage, Priority, QueuedMessage
 from storage.repositories import Repositories
@@ -89,10 +90,9 @@ class OutboxNotifier:
             )
         await self._repos.outbox.enqueue_many(tx, rows)
 
-    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> int:
+    async def fan_out(self, tx: Transaction, audience: Audience, notice: Notice) -> FanOut:
         """Render `notice` once per language and record it as a campaign in `tx`; its
-        recipients are queued after the commit, a chunk at a time (see `CampaignExpander`).
-        Returns how many recipients the audience has now."""
+        recipients are queued after the commit, a chunk at a time (see `CampaignExpander`)."""
         rendered = {code: self.render(notice, self._catalogs[code]) for code in LANGUAGES}
         messages: dict[str, CampaignMessage] = {
             code: CampaignMessage(
@@ -103,7 +103,7 @@ class OutboxNotifier:
         }
         campaigns = self._repos.campaigns
         priority = rendered[self._catalogs.default].priority
-        await campaigns.create(
+        campaign_id = await campaigns.create(
             tx, audience, messages, priority, default_language=self._catalogs.default
         )
-        return await campaigns.count_audience(tx, audience)
+        return FanOut(campaign_id, await campaigns.count_audience(tx, audience))

@@ -2,12 +2,12 @@
 conversations; and the rule that only one wizard runs at a time.
 
 A wizard is declared, not written: its draft (a pydantic model), its steps (a typed answer,
-one of some buttons, a checklist, or a file), what starts it and what it does once the draft
-is complete. A step may be asked only when the draft calls for it (`when`), and a typed
-answer may be checked against the database once it is read (`check`). The engine asks each
-step, checks every answer, keeps the draft in `user_data` and the current step as the
-conversation's state (both persisted, so a restart resumes at the same step), and applies
-the rules every wizard shares:
+one of some buttons, a checklist, a file, or any message), what starts it and what it does
+once the draft is complete. A step may be asked only when the draft calls for it (`when`),
+and a typed answer may be checked against the database once it is read (`check`). The
+engine asks each step, checks every answer, keeps the draft in `user_data` and the current
+step as the conversation's state (both persisted, so a restart resumes at the same step),
+and applies the rules every wizard shares:
 
 - only the newest wizard message's buttons act: a tap on an older one (a question asked
   again, a question of an abandoned draft, a second tap of a button that already advanced)
@@ -192,6 +192,18 @@ class FileStep:
 
 
 @dataclass(frozen=True)
+class MessageStep:
+    """Answered by any message but a command: text with its formatting, a photo, a
+    document, a voice note, with its caption… The draft keeps the message's id, so that
+    the message can be copied exactly as it was sent."""
+
+    name: str
+    field: str
+    prompt: Prompt
+    when: Condition | None = None
+
+
+@dataclass(frozen=True)
 class WriteIn:
     """A choice's extra button that asks `step` instead; the wizard then goes on as after
     the choice."""
@@ -227,7 +239,7 @@ class ChecklistStep:
     when: Condition | None = None
 
 
-Step = TextStep | ChoiceStep | ChecklistStep | FileStep
+Step = TextStep | ChoiceStep | ChecklistStep | FileStep | MessageStep
 # Steps with a Skip button when optional.
 Skippable = TextStep | FileStep
 
@@ -260,7 +272,10 @@ def question(
 
 
 def step_keyboard(step: Step, draft: BaseModel, t: Translator) -> InlineKeyboardMarkup | None:
-    """The step's buttons (None for a text or file step that cannot be skipped)."""
+    """The step's buttons (None for a message step, or a text or file step that cannot be
+    skipped)."""
+    if isinstance(step, MessageStep):
+        return None
     if isinstance(step, TextStep | FileStep):
         if not step.optional:
             return None
@@ -570,6 +585,8 @@ class _Engine(Generic[D]):
         return self.shared(context) if self.shared else {}
 
     def _handlers(self, step: Step) -> list[Handler]:
+        if isinstance(step, MessageStep):
+            return [MessageHandler(ANSWER_OTHER, _bound(self.on_message, step))]
         if isinstance(step, TextStep | FileStep):
             handlers = self._message_handlers(step)
             if step.optional:
@@ -625,13 +642,27 @@ class _Engine(Generic[D]):
         return await self._hint(step, update, context, "wizard.text_expected")
 
     async def on_file(self, step: FileStep, update: Update, context: CallboardContext) -> object:
+        return await self._answer_from_message(step, update, context, _proof)
+
+    async def on_message(
+        self, step: MessageStep, update: Update, context: CallboardContext
+    ) -> object:
+        return await self._answer_from_message(step, update, context, _message_id)
+
+    async def _answer_from_message(
+        self,
+        step: FileStep | MessageStep,
+        update: Update,
+        context: CallboardContext,
+        read: Callable[[Message], object],
+    ) -> object:
+        """The step's answer is what `read` takes from the message."""
         message = update.message
         assert message is not None
         session = await self._session_for_message(update, context)
         if session is None:
             return END
-        proof = _proof(message)
-        return await self.answer(update, context, session, step, proof)
+        return await self.answer(update, context, session, step, read(message))
 
     async def on_not_file(
         self, step: FileStep, update: Update, context: CallboardContext
@@ -957,6 +988,11 @@ def _proof(message: Message) -> Proof:
         if (media := getattr(message, kind.value)) is not None
     )
     return Proof(kind=kind, file_id=media.file_id)
+
+
+def _message_id(message: Message) -> int:
+    """What a message step keeps: the message, to be copied as it was sent."""
+    return message.message_id
 
 
 def _data_of(options: Sequence[Option]) -> list[CallbackData]:

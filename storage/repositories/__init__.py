@@ -8,6 +8,7 @@ from storage.clock import Clock
 from storage.database import Database
 from storage.repositories.assignments import AssignmentRepository
 from storage.repositories.audit import AuditRepository
+from storage.repositories.broadcasts import BroadcastRepository
 from storage.repositories.campaigns import CampaignRepository
 from storage.repositories.ledger import LedgerRepository
 from storage.repositories.missions import MissionRepository
@@ -36,6 +37,7 @@ class Repositories:
     ledger: LedgerRepository
     statements: StatementRepository
     audit: AuditRepository
+    broadcasts: BroadcastRepository
     stats: StatsRepository
 
     @classmethod
@@ -55,6 +57,7 @@ class Repositories:
             ledger=LedgerRepository(db, clock),
             statements=StatementRepository(db, clock),
             audit=AuditRepository(db, clock),
+            broadcasts=BroadcastRepository(db, clock),
             stats=StatsRepository(db, clock),
         )
 
@@ -62,6 +65,7 @@ class Repositories:
 __all__ = [
     "AssignmentRepository",
     "AuditRepository",
+    "BroadcastRepository",
     "CampaignRepository",
     "DisputeRepository",
     "InboxRepository",

@@ -16,7 +16,15 @@ from typing import Any
 
 from storage.clock import Clock, to_db
 from storage.database import Database, Reader, Row, Transaction
-from storage.models import Audience, Campaign, CampaignMessage, CampaignStatus, Priority
+from storage.models import (
+    Audience,
+    Campaign,
+    CampaignMessage,
+    CampaignProgress,
+    CampaignStatus,
+    OutboxStatus,
+    Priority,
+)
 from storage.repositories.outbox import OutboxRepository
 
 # The languages the campaigns table has message columns for.
@@ -58,6 +66,20 @@ def _recipients(audience: Audience) -> _Recipients:
                 AND u.role = 'prospector' AND {_MEMBER}
                 """,
                 (audience.target,),
+            )
+        case "everyone":
+            return _Recipients("users u", "u.id", _MEMBER, ())
+        case "companies" | "prospectors":
+            role = "company" if audience.kind == "companies" else "prospector"
+            return _Recipients("users u", "u.id", f"u.role = ? AND {_MEMBER}", (role,))
+        case "active_prospectors":
+            if audience.active_since is None:
+                raise ValueError("active prospectors are those seen since a given moment")
+            return _Recipients(
+                "users u",
+                "u.id",
+                f"u.role = 'prospector' AND u.last_seen_at >= ? AND {_MEMBER}",
+                (to_db(audience.active_since),),
             )
 
 
@@ -114,7 +136,7 @@ class CampaignRepository:
             """,
             (
                 audience.kind,
-                json.dumps(audience.model_dump(mode="json", exclude={"kind"})),
+                json.dumps(audience.model_dump(mode="json", exclude={"kind"}, exclude_none=True)),
                 int(priority),
                 default_language,
                 *columns,
@@ -193,3 +215,41 @@ class CampaignRepository:
             "SELECT * FROM campaigns WHERE status = 'expanding' ORDER BY id"
         )
         return [_campaign(row) for row in rows]
+
+    async def cancel(self, tx: Transaction, campaign_id: int) -> int:
+        """Stop the campaign: nobody else is queued, and its rows not yet sent are dropped
+        (a send under way finishes, and its outcome finds no row to record). Returns how
+        many rows were dropped."""
+        await tx.execute(
+            "UPDATE campaigns SET status = ?, finished_at = COALESCE(finished_at, ?) WHERE id = ?",
+            (CampaignStatus.CANCELLED, to_db(self._clock.now()), campaign_id),
+        )
+        return await tx.execute(
+            "DELETE FROM outbox WHERE campaign_id = ? AND status = ?",
+            (campaign_id, OutboxStatus.PENDING),
+        )
+
+    async def progress(self, campaign_id: int, reader: Reader | None = None) -> CampaignProgress:
+        """The campaign's rows by outcome (a 403 or a recipient already blocking the bot
+        leaves a row undeliverable: blocked)."""
+        read = reader or self._db.read
+        row = await read.fetch_one(
+            "SELECT status, queued FROM campaigns WHERE id = ?", (campaign_id,)
+        )
+        if row is None:
+            raise LookupError(f"no campaign {campaign_id}")
+        counts = {
+            str(found["status"]): int(found["n"])
+            for found in await read.fetch_all(
+                "SELECT status, COUNT(*) AS n FROM outbox WHERE campaign_id = ? GROUP BY status",
+                (campaign_id,),
+            )
+        }
+        return CampaignProgress(
+            status=row["status"],
+            queued=row["queued"],
+            sent=counts.get(OutboxStatus.SENT, 0),
+            blocked=counts.get(OutboxStatus.UNDELIVERABLE, 0),
+            failed=counts.get(OutboxStatus.FAILED, 0),
+            pending=counts.get(OutboxStatus.PENDING, 0),
+        )

@@ -244,16 +244,29 @@ class FakeTelegram:
             self._blocked.discard(user_id)
 
     def user_sends_text(
-        self, user_id: int, text: str, *, reply_to_message_id: int | None = None
+        self,
+        user_id: int,
+        text: str,
+        *,
+        reply_to_message_id: int | None = None,
+        entities: list[JSON] | None = None,
     ) -> JSON:
+        """`entities`: the formatting the user's client applied (bold, links…), as Telegram
+        sends it; a leading /command is marked on top of them."""
+        marked = _commands(text) + list(entities or [])
         return self._user_message(
-            user_id, "text", reply_to_message_id, text=text, html=text, entities=_commands(text)
+            user_id, "text", reply_to_message_id, text=text, html=text, entities=marked
         )
 
     def user_sends_photo(
-        self, user_id: int, *, caption: str | None = None, reply_to_message_id: int | None = None
+        self,
+        user_id: int,
+        *,
+        caption: str | None = None,
+        reply_to_message_id: int | None = None,
+        caption_entities: list[JSON] | None = None,
     ) -> JSON:
-        return self._user_media(user_id, "photo", caption, reply_to_message_id)
+        return self._user_media(user_id, "photo", caption, reply_to_message_id, caption_entities)
 
     def user_sends_document(
         self,
@@ -262,13 +275,21 @@ class FakeTelegram:
         *,
         caption: str | None = None,
         reply_to_message_id: int | None = None,
+        caption_entities: list[JSON] | None = None,
     ) -> JSON:
-        return self._user_media(user_id, "document", caption, reply_to_message_id, file_name)
+        return self._user_media(
+            user_id, "document", caption, reply_to_message_id, caption_entities, file_name
+        )
 
     def user_sends_voice(
-        self, user_id: int, *, caption: str | None = None, reply_to_message_id: int | None = None
+        self,
+        user_id: int,
+        *,
+        caption: str | None = None,
+        reply_to_message_id: int | None = None,
+        caption_entities: list[JSON] | None = None,
     ) -> JSON:
-        return self._user_media(user_id, "voice", caption, reply_to_message_id)
+        return self._user_media(user_id, "voice", caption, reply_to_message_id, caption_entities)
 
     def _user_media(
         self,
@@ -276,13 +297,15 @@ class FakeTelegram:
         kind: str,
         caption: str | None,
         reply_to: int | None,
+        caption_entities: list[JSON] | None = None,
         file_name: str = "file",
     ) -> JSON:
         file_id = file_id_for(kind, f"user-{user_id}-{next(self._counter)}")
         media = media_json(kind, file_id, file_name)
         return self._user_message(
-            user_id, kind, reply_to, caption=caption, html=caption, file_id=file_id, media=media
-        )
+            user_id, kind, reply_to, caption=caption, html=caption, file_id=file_id, media=media,
+            entities=list(caption_entities or []),
+        )  # fmt: skip
 
     def _user_message(self, user_id: int, kind: str, reply_to: int | None, **fields: Any) -> JSON:
         with self._lock:
@@ -622,10 +645,13 @@ class FakeTelegram:
         return message.to_json()
 
     def _copy_message(self, params: dict[str, str], files: Files) -> JSON:
+        """The copy keeps the source's text or caption and their formatting entities, as
+        they are: nothing is parsed again (a new caption, if given, replaces both)."""
         source = self._source(params, "message to copy not found")
-        content = {"caption": source.caption, "html": source.html}
+        content: JSON = {"caption": source.caption, "html": source.html}
+        content["entities"] = list(source.entities)
         if "caption" in params and source.kind != "text":
-            content = {"caption": caption_text(params), "html": params["caption"]}
+            content = {"caption": caption_text(params), "html": params["caption"], "entities": []}
         markup = reply_markup(params, inline_only=False)
         chat = self._chat(params)
         message = self._append(

@@ -5,7 +5,8 @@ The real Application (`bot.app.build_application` with the shipped settings, its
 dispatcher, campaign expander and PTB's AIORateLimiter capping every call at 30/s) runs in
 this process against the fake Telegram, which answers 429 with `retry_after` past 30
 messages a second overall or 1 a second in one chat. An admin's message is broadcast by
-`copy_message` to 2,000 users through a campaign of priority BROADCAST at BROADCAST_RATE=25,
+`/broadcast`'s rule (`services.broadcasts.start`, copying it to every prospector) to 2,000
+users at BROADCAST_RATE=25,
 while other traffic queues a notification to another user about every third of a second.
 
 Run from the repository root:  .venv/bin/python -m benchmarks.broadcast
@@ -30,8 +31,8 @@ from bot.app import build_application
 from bot.kit.context import SERVICES_KEY, CallboardApp, Services
 from bot.kit.outbox import enqueue_send
 from bot.settings import Settings
+from services import broadcasts
 from storage.clock import SystemClock, to_db
-from storage.models import Audience, CampaignMessage, Priority, Target
 from tests.fake_telegram import FakeRequest, FakeTelegram
 
 RECIPIENTS = 2_000
@@ -50,10 +51,7 @@ GIVE_UP_AFTER_S = 300.0
 
 ANNOUNCEMENT = "<b>New:</b> missions can now be paused. <i>See /help.</i>"
 
-# The broadcast's audience: until the admin's broadcast audiences exist, prospectors who
-# asked for new-mission alerts in the B2B market, which the campaigns repository selects
-# the same way (users in id order, not banned, not blocking the bot).
-AUDIENCE = Audience(kind="new_mission_alert", target=Target.B2B)
+# The broadcast's audience: every prospector (the notified users are companies).
 INSERT_USER = """INSERT INTO users (id, role, language, first_name, created_at, last_seen_at)
     VALUES (?, ?, ?, ?, ?, ?)"""
 INSERT_PROSPECTOR = """INSERT INTO prospector_profiles (user_id, number, display_name,
@@ -158,13 +156,12 @@ def admin_message(fake: FakeTelegram) -> int:
 
 
 async def broadcast(services: Services, message_id: int) -> None:
-    copy = CampaignMessage(
-        method="copy_message", params={"from_chat_id": ADMIN_ID, "message_id": message_id}
+    """What the admin's *Send* does: the real rule, to every prospector."""
+    started = await broadcasts.start(
+        services.deps, ADMIN_ID, "prospectors", (ADMIN_ID, message_id), paid=False
     )
-    async with services.db.transaction() as tx:
-        await services.repos.campaigns.create(
-            tx, AUDIENCE, {"fr": copy}, Priority.BROADCAST, default_language="fr"
-        )
+    assert isinstance(started, broadcasts.Started), started
+    assert started.recipients == RECIPIENTS, started
 
 
 class Notifications:

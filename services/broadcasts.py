@@ -41,6 +41,8 @@ class Refusal(StrEnum):
     # This preview was sent already (a second tap of its Send).
     ALREADY_SENT = "already_sent"
     NOTHING_UNDER_WAY = "nothing_under_way"
+    # Nobody is in the audience (any more): a campaign would send nothing.
+    EMPTY_AUDIENCE = "empty_audience"
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ async def start(
         if await repos.broadcasts.sending(tx) is not None:
             return Refusal.UNDER_WAY
         audience = audience_of(kind, deps.clock.now())
+        if not await repos.campaigns.count_audience(tx, audience):
+            return Refusal.EMPTY_AUDIENCE
         copy = notices.BroadcastCopy(from_chat_id=source[0], message_id=source[1], paid=paid)
         fan_out = await deps.notifier.fan_out(tx, audience, copy)
         broadcast_id = await repos.broadcasts.create(

@@ -8,7 +8,7 @@ The bot runs on a ManualClock set to 2026-03-10 10:00 in Paris; the admin is use
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,10 +17,11 @@ from telegram import BotCommandScopeChat
 from bot.app import all_commands
 from bot.kit.callbacks import MissionCardCb
 from bot.kit.commands import ADMINS
-from handlers.admin.screens import AuditPageCb
+from bot.kit.i18n import Catalogs
+from handlers.admin.screens import AuditPageCb, audit_entry
 from services import assignments
 from storage.clock import ManualClock
-from storage.models import AuditAction
+from storage.models import AuditAction, AuditEntry
 from tests.harness import BotHarness, FakeUser
 from tests.helpers import (
     STALE,
@@ -369,3 +370,36 @@ async def test_audit_pages_newest_first(bot: BotHarness) -> None:
     assert button_labels(ada) == ["‹ Previous"]
     await ada.tap("‹ Previous")
     assert ada.last_text == page
+
+
+@pytest.mark.parametrize(
+    ("language", "started", "cancelled"),
+    [
+        (
+            "fr",
+            "audience : 📞 Prospecteurs · 1\u202f250 destinataires · payante",
+            "3 envoyés · 1\u202f247 non envoyés",
+        ),
+        (
+            "en",
+            "audience: 📞 Prospectors · 1,250 recipients · paid",
+            "3 sent · 1,247 not sent",
+        ),
+    ],
+)
+def test_broadcast_audit_details_read_in_the_admins_language(
+    language: str, started: str, cancelled: str
+) -> None:
+    t = Catalogs("fr")[language]
+    when = datetime(2026, 3, 12, 14, 30, tzinfo=UTC)
+
+    def entry(action: AuditAction, details: dict[str, Any]) -> str:
+        row = AuditEntry(
+            id=1, admin_id=ADMIN_ID, action=action, subject_id=7, details=details,
+            created_at=when,
+        )  # fmt: skip
+        return str(audit_entry(t, row, "Ada")).splitlines()[-1]
+
+    details = {"audience": "prospectors", "recipients": 1250, "paid": True}
+    assert entry(AuditAction.BROADCAST, details) == started
+    assert entry(AuditAction.BROADCAST_CANCEL, {"sent": 3, "dropped": 1247}) == cancelled

@@ -242,6 +242,32 @@ async def test_cancel_under_the_preview_sends_nothing(bot: BotHarness, admin: Fa
     assert admin.messages[-2].buttons() == []
 
 
+async def test_an_empty_audience_is_said_and_never_offered_or_sent(
+    bot: BotHarness, admin: FakeUser
+) -> None:
+    [company] = await onboard_companies(bot, ["Acme"])
+    await prepare(bot, admin, COMPANIES, lambda: bot.fake.user_sends_text(admin.id, "Hi"))
+    stale_preview = admin.messages[-1]
+    await prepare(bot, admin, "📞 Prospectors", lambda: bot.fake.user_sends_text(admin.id, "Yo"))
+
+    assert admin.last_text == (
+        "Nobody is in this audience yet: nothing was sent. Send /broadcast to choose another one."
+    )
+    assert admin.messages[-1].buttons() == []
+    # The company leaves the audience before the older preview's Send is tapped.
+    bot.fake.block(company.id)
+    await bot.services.outbox.drain()
+    async with bot.services.db.transaction() as tx:
+        await bot.services.repos.users.mark_blocked(tx, company.id)
+    await admin.tap(SEND)
+    await track(bot)
+
+    assert admin.last_text.startswith("Nobody is in this audience yet")
+    assert stale_preview.buttons() == []
+    assert await rows(bot, "SELECT * FROM campaigns") == []
+    assert await audit(bot) == []
+
+
 async def test_paid_broadcast_states_rate_and_cost_then_copies_as_paid(
     fake: FakeTelegram, db_path: Path, clock: ManualClock
 ) -> None:

@@ -96,11 +96,12 @@ class Translator:
         return self._text(key).format(**values)
 
     def count(self, key: str, count: int, **values: object) -> Html:
-        """The plural form of `key` that fits `count` in this language (`1 an`, `2 ans`)."""
+        """The plural form of `key` that fits `count` in this language (`1 an`, `2 ans`),
+        the count written with the language's separators (`1 250`, `1,250`)."""
         message = self._catalog.messages[key]
         forms = (message,) if isinstance(message, str) else message
         form = forms[min(self._catalog.plural(count), len(forms) - 1)]
-        return Html(form.format(count=count, **_escaped(values)))
+        return Html(form.format(count=self.number(count), **_escaped(values)))
 
     def number(self, value: int | float) -> Html:
         """A count or a quantity with the language's separators (fr `12 345,5`, en

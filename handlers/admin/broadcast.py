@@ -36,6 +36,7 @@ _REFUSED = key_table(
     {
         Refusal.ALREADY_SENT: "broadcast.already_sent",
         Refusal.NOTHING_UNDER_WAY: "broadcast.nothing_to_cancel",
+        Refusal.EMPTY_AUDIENCE: "broadcast.empty_audience",
     }
 )
 
@@ -90,6 +91,9 @@ async def show_preview(update: Update, context: CallboardContext, draft: Broadca
         await context.bot.send_message(chat_id, context.t("broadcast.cannot_copy"))
         return False
     recipients = await broadcasts.count(context.deps, draft.audience)
+    if not recipients:
+        await context.bot.send_message(chat_id, context.t("broadcast.empty_audience"))
+        return True
     text, markup = screens.preview(
         context.t,
         draft.audience,

@@ -16,6 +16,7 @@ from bot.kit.keyboards import button, keyboard
 from bot.kit.notifier import Outbound, text_message
 from bot.kit.screens import pager
 from bot.kit.views import result_details
+from handlers.admin.broadcast_screens import AUDIENCE
 from services import notices
 from services.moderation import BanOutcome, Moderated, Subject
 from storage.models import (
@@ -262,7 +263,7 @@ _SUBJECTS = key_table(
 # Details every action's line already shows, or shown by `_details` in their own words.
 _SHOWN = frozenset(
     {"name", "result_id", "mission_id", "reason", "validated", "missions_paused",
-     "applications_withdrawn"}
+     "applications_withdrawn", "audience", "recipients", "paid", "sent", "dropped"}
 )  # fmt: skip
 _VERDICT = key_table({True: "audit.validated", False: "audit.kept_rejected"})
 
@@ -328,6 +329,16 @@ def _details(t: Translator, details: Mapping[str, Any]) -> list[Html]:
     if details.get("applications_withdrawn"):
         count = len(details["applications_withdrawn"])
         shown.append(t.count("audit.applications_withdrawn", count))
+    if details.get("audience") in AUDIENCE:
+        shown.append(t("audit.audience", audience=t.plain(AUDIENCE[details["audience"]])))
+    if "recipients" in details:
+        shown.append(t.count("audit.recipients", int(details["recipients"])))
+    if details.get("paid"):
+        shown.append(t("audit.paid"))
+    if "sent" in details:
+        shown.append(t.count("audit.sent", int(details["sent"])))
+    if details.get("dropped"):
+        shown.append(t.count("audit.dropped", int(details["dropped"])))
     if details.get("reason"):
         shown.append(t("audit.reason", reason=shorten(str(details["reason"]), TEXT_LIMIT)))
     others = ", ".join(f"{key}: {details[key]}" for key in sorted(details) if key not in _SHOWN)

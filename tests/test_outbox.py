@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from bot.kit.outbox import OutboxOptions, TokenBucket, enqueue_send
+from bot.kit.budget import TokenBucket
+from bot.kit.outbox import OutboxOptions, enqueue_send
 from storage.database import Transaction
 from storage.models import OutboxMessage, OutboxStatus, Priority
 from storage.repositories import OutboxRepository
@@ -391,7 +392,7 @@ async def test_rows_pending_at_stop_are_sent_after_the_next_start(
 
 
 async def test_sends_to_one_chat_respect_the_per_chat_rate(make_bot: MakeBot, log: SendLog) -> None:
-    bot = await make_bot(dataclasses.replace(FAST_OUTBOX, global_rate=1000, chat_rate=5))
+    bot = await make_bot(dataclasses.replace(FAST_OUTBOX, chat_rate=5))
     alice, bob = await started_users(bot, "Alice", "Bob")
     mark = log.mark()
 
@@ -532,7 +533,7 @@ async def test_a_notification_queued_mid_broadcast_is_the_next_message_sent(
 async def test_notices_and_broadcasts_together_stay_under_the_global_rate(
     make_bot: MakeBot, log: SendLog
 ) -> None:
-    bot = await make_bot(dataclasses.replace(FAST_OUTBOX, global_rate=8, broadcast_rate=8))
+    bot = await make_bot(dataclasses.replace(FAST_OUTBOX, broadcast_rate=8), overall_rate=8)
     notified = chats(bot, 10, first=20_000)
     broadcast = chats(bot, 10, first=30_000)
     mark = log.mark()
@@ -553,10 +554,8 @@ async def test_notices_and_broadcasts_together_stay_under_the_global_rate(
 async def test_paid_broadcast_rows_are_not_held_to_the_overall_rate(
     make_bot: MakeBot, fake: FakeTelegram, log: SendLog
 ) -> None:
-    # Free messages at 5/s, in the outbox and in PTB's limiter that caps every call.
-    bot = await make_bot(
-        dataclasses.replace(FAST_OUTBOX, global_rate=5, broadcast_rate=5), overall_rate=5
-    )
+    # Free messages at 5/s, in the send budget that every message shares.
+    bot = await make_bot(dataclasses.replace(FAST_OUTBOX, broadcast_rate=5), overall_rate=5)
     paid = chats(bot, 60, first=20_000)
     free = chats(bot, 20, first=30_000)
     mark = log.mark()

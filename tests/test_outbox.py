@@ -30,7 +30,7 @@ from storage.models import OutboxMessage, OutboxStatus, Priority
 from storage.repositories import OutboxRepository
 from storage.repositories.outbox import Lane
 from tests.fake_telegram import FakeTelegram
-from tests.harness import FAST_OUTBOX, BotHarness, FakeUser, make_settings
+from tests.harness import FAST_OUTBOX, SETTLE_LIMIT, BotHarness, FakeUser, make_settings
 
 MakeBot = Callable[..., Awaitable[BotHarness]]
 
@@ -694,3 +694,34 @@ async def test_outcomes_kept_at_stop_are_recorded_so_nothing_is_sent_again_after
 
     assert texts_sent(log, mark) == ["once"]
     assert (await outbox_row(bot, row_id)).status == OutboxStatus.SENT
+
+
+async def test_a_notice_goes_out_long_before_a_burst_of_replies_ends(
+    make_bot: MakeBot, fake: FakeTelegram, log: SendLog
+) -> None:
+    # Telegram's 30 messages a second, shared by replies and the outbox.
+    bot = await make_bot(overall_rate=30)
+    (company,) = chats(bot, 1, first=30_000)
+    users = [bot.user(f"User {n}") for n in range(80)]
+    for _ in range(3):
+        for user in users:
+            fake.user_sends_text(user.id, "/help")  # one reply each
+    burst = asyncio.create_task(bot.handle())
+
+    async def burst_under_way() -> bool:
+        return len(log.sends) >= 30
+
+    await wait_until(burst_under_way, limit=SETTLE_LIMIT)
+    await enqueue(bot, (company, "A prospector wrote to you"))
+    queued = log.mark()
+    await burst
+    await bot.settle()
+
+    sent = log.since(queued)
+    notice = next(i for i, s in enumerate(sent) if s.chat_id == company)
+    # Some 80 replies are waiting when the notice is queued; in one queue it would wait for
+    # all of them (almost 3 s). With its share it goes within a few sends, while most of
+    # the burst is still to come.
+    assert notice <= 10, notice
+    assert len(sent) - notice > 100, len(sent)
+    assert all(s.status == 200 for s in log.sends)

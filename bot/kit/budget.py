@@ -123,7 +123,6 @@ class SendLane(enum.Enum):
     BROADCAST = "broadcast"
 
 
-
 class SendBudget:
     """Grants sends by lane under one overall rate. `rate` None: no overall limit (tests);
     broadcasts are still held to `broadcast_rate`."""
@@ -288,4 +287,3 @@ class BudgetRateLimiter(BaseRateLimiter[SendLane]):
         if counts_against_limit(endpoint, data):
             await self.budget.acquire(rate_limit_args or SendLane.REPLY)
         return await callback(*args, **kwargs)
-

@@ -134,7 +134,6 @@ class SendBudget:
         broadcast_rate: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._clock = clock
         self._overall = TokenBucket(rate, clock=clock) if rate else None
         self._window = SlidingWindow(max(1, int(rate)), clock) if rate else None
         # The notices' guaranteed share: a token here lets the next notice go before replies.
@@ -155,22 +154,16 @@ class SendBudget:
         self.grant_due()
         await grant
 
-    def room(self, lane: SendLane) -> int:
-        """How many sends of `lane` would be granted now, without waiting: none while anyone
-        the lane gives way to is waiting."""
-        if any(self._waiting_in(ahead) for ahead in self._ahead_of(lane)):
+    def broadcast_room(self) -> int:
+        """How many broadcast sends would be granted now, without waiting: none while any
+        send is waiting, since broadcasts come after everything."""
+        if self.busy:
             return 0
-        rooms = [self._overall_room()]
-        if lane is SendLane.BROADCAST:
-            rooms.append(self._broadcasts.available())
-        return max(0, min(rooms))
+        return max(0, min(self._overall_room(), self._broadcasts.available()))
 
-    def wait(self, lane: SendLane) -> float:
-        """Seconds until the budget has room for `lane`, if nobody else asks meanwhile."""
-        waits = [self._overall_wait()]
-        if lane is SendLane.BROADCAST:
-            waits.append(self._broadcasts.wait())
-        return max(waits)
+    def broadcast_wait(self) -> float:
+        """Seconds until the budget has room for a broadcast, if nobody asks meanwhile."""
+        return max(self._overall_wait(), self._broadcasts.wait())
 
     @property
     def busy(self) -> bool:
@@ -237,10 +230,6 @@ class SendBudget:
         while queue and queue[0].done():
             queue.popleft()
         return bool(queue)
-
-    def _ahead_of(self, lane: SendLane) -> tuple[SendLane, ...]:
-        order = list(SendLane)
-        return tuple(order[: order.index(lane) + 1])
 
     def _overall_room(self) -> int:
         if self._overall is None or self._window is None:

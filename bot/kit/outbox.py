@@ -226,7 +226,7 @@ class OutboxDispatcher:
             return self._options.concurrency
         if lane is Lane.PAID_BROADCASTS:
             return self._paid.available()
-        return self._budget.room(SendLane.BROADCAST)
+        return self._budget.broadcast_room()
 
     async def _start(self, row: OutboxMessage, blocked: bool, lane: Lane) -> bool:
         """Hand the row to Telegram, or settle it without; whether it was sent."""
@@ -251,11 +251,11 @@ class OutboxDispatcher:
         # A budget or bucket without room may be holding broadcast rows back.
         if not self._paid.available():
             delays.append(self._paid.wait())
-        if not self._budget.room(SendLane.BROADCAST):
+        if not self._budget.broadcast_room():
             if self._budget.busy:
                 self._budget.when_free(self._wake.set)
             else:
-                delays.append(self._budget.wait(SendLane.BROADCAST))
+                delays.append(self._budget.broadcast_wait())
         # Rows already due at `checked_at` that are still pending wait for their chat, the
         # flood pause or a free slot, and each of those wakes us; counting them here would
         # make the delay 0 and spin. Only rows scheduled after the check need a timer.

@@ -530,7 +530,7 @@ async def test_a_notification_queued_mid_broadcast_is_the_next_message_sent(
     assert bot.fake.bot_messages(recipients[-1])[-1].text == "news"  # after its notice
 
 
-async def test_notices_and_broadcasts_together_stay_under_the_global_rate(
+async def test_notices_and_broadcasts_together_stay_under_the_overall_rate(
     make_bot: MakeBot, log: SendLog
 ) -> None:
     bot = await make_bot(dataclasses.replace(FAST_OUTBOX, broadcast_rate=8), overall_rate=8)

@@ -135,7 +135,7 @@ async def test_a_guard_that_cannot_reach_the_database_stops_the_update_with_one_
     await alice.send("/start")
     repos = bot.services.repos
 
-    async def locked(*args: object, **kwargs: object) -> bool:
+    def locked(*args: object, **kwargs: object) -> bool:
         raise sqlite3.OperationalError("database is locked")
 
     if failing == "dedupe record":

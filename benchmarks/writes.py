@@ -20,34 +20,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_application
-from bot.kit.guards import FloodGuard
-from tests.fake_telegram import FakeRequest, FakeTelegram
-from tests.harness import FAST_OUTBOX, BotHarness, make_settings
+from tests.fake_telegram import FakeTelegram
+from tests.harness import BotHarness, make_settings
 from tests.helpers import ask_question, onboard_company, onboard_prospector, post_mission
 
 UPDATES = 50
-
-
-class QuietPersistenceHarness(BotHarness):
-    """The test harness, with PTB's persistence flushed only at stop; scripted users
-    type faster than the flood guard allows people to."""
-
-    async def start(self) -> None:
-        app = build_application(
-            self.settings,
-            request=FakeRequest(self.fake),
-            clock=self.clock,
-            outbox_options=FAST_OUTBOX,
-            overall_rate=0,
-            persistence_interval=3600,
-            flood_guard=FloodGuard(limit=10_000),
-        )
-        await app.initialize()
-        assert app.post_init is not None
-        await app.post_init(app)
-        await app.start()
-        self.app = app
 
 
 class WriterCounter:
@@ -84,7 +61,8 @@ async def per_update(
 
 async def measure(folder: Path) -> dict[str, dict[str, float]]:
     fake = FakeTelegram()
-    bot = QuietPersistenceHarness(make_settings(folder / "writes.sqlite3", fake.token), fake)
+    settings = make_settings(folder / "writes.sqlite3", fake.token)
+    bot = BotHarness(settings, fake, persistence_interval=3600)
     await bot.start()
     try:
         company = await onboard_company(bot, "Carla")

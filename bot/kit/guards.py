@@ -84,6 +84,9 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Admission:
+    """What the admission's transaction decided; `account` only when the update goes on
+    to the features (or is turned away as a banned user's)."""
+
     verdict: Verdict
     account: User | None = None
     notify_ban: bool = False

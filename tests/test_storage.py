@@ -507,3 +507,29 @@ async def test_audit_rows_page_newest_first_and_roll_back_with_their_action(
         (AuditAction.BAN, 12, {"missions_paused": 12}),
         (AuditAction.BAN, 11, {"missions_paused": 11}),
     ]
+
+
+async def test_persistence_writes_only_what_changed(db_path: Path) -> None:
+    """PTB hands over every active user's data each second, changed or not; only changes
+    may take the single writer."""
+    db = Database(db_path)
+    persistence = SqlitePersistence(db)
+    try:
+        assert await persistence.get_user_data() == {}
+        assert await persistence.get_conversations("wizard") == {}
+        before = db.stats.transactions
+        for _ in range(3):
+            await persistence.update_user_data(7, {"step": 2})
+            await persistence.update_user_data(8, {})  # never had data
+            await persistence.update_conversation("wizard", (7, 7), "TITLE")
+            await persistence.update_conversation("wizard", (8, 8), None)
+        assert db.stats.transactions - before == 2
+
+        await persistence.update_user_data(7, {"step": 3})
+        await persistence.update_user_data(7, {})
+        await persistence.update_conversation("wizard", (7, 7), None)
+        assert db.stats.transactions - before == 5
+        assert await db.read.fetch_all("SELECT * FROM persistence_user_data") == []
+        assert await db.read.fetch_all("SELECT * FROM persistence_conversations") == []
+    finally:
+        await db.close()

@@ -159,7 +159,7 @@ def build_application(
         stop_timeout=STOP_SEND_GRACE,
     )
     budget = SendBudget(overall_rate or None, settings.outbox_share, options.broadcast_rate)
-    db = Database(settings.database_path)
+    db = Database(settings.database_path, stats_file=settings.writer_stats_file)
     update_queue = InboxQueue(db, InboxRepository(db, clock))
 
     async def post_init(application: CallboardApp) -> None:

@@ -24,6 +24,8 @@ from handlers.browse.screens import (
     FilterTargetCb,
     LeaveCb,
     LeaveConfirmCb,
+    ListClearCb,
+    MineDetailsCb,
     TakeCb,
 )
 from handlers.common import LanguageCb
@@ -293,6 +295,7 @@ MATRIX: dict[type[CallbackData], Owned | Unowned] = {
     cb.AskQuestionCb: Owned(closed_to_claims(lambda m: cb.AskQuestionCb(mission_id=m))),
     # A mission's details are public to prospectors, whatever its state; not to companies.
     cb.DetailsCb: Owned(prospectors_only(lambda m: cb.DetailsCb(mission_id=m))),
+    MineDetailsCb: Owned(prospectors_only(lambda m: MineDetailsCb(mission_id=m))),
     # Threads and offers: their two sides only.
     cb.ThreadReplyCb: Owned(on_thread(lambda t: cb.ThreadReplyCb(thread_id=t))),
     cb.ThreadOfferCb: Owned(on_thread(lambda t: cb.ThreadOfferCb(thread_id=t))),
@@ -322,6 +325,7 @@ MATRIX: dict[type[CallbackData], Owned | Unowned] = {
     FilterTargetCb: Unowned("the tapper's browsing filters", FilterTargetCb(target=Target.B2C)),
     FilterRateCb: Unowned("the tapper's browsing filters", FilterRateCb(min_rate_cents=2000)),
     FilterClearCb: Unowned("the tapper's browsing filters", FilterClearCb()),
+    ListClearCb: Unowned("the tapper's browsing filters", ListClearCb()),
     NewMissionCb: Unowned("starts the tapper's own posting", NewMissionCb()),
     ChoiceCb: Unowned("a step of the tapper's posting", ChoiceCb(field="target", option="b2c")),
     LanguageCb: Unowned("the tapper's own language", LanguageCb(language="fr")),

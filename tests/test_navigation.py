@@ -82,3 +82,49 @@ async def test_answering_a_thread_marks_it_read(bot: BotHarness) -> None:
     await acme.send("Paris, 9-18")
     await acme.send("/threads")
     assert button_labels(acme)[0] == f"#{mission.id} · P-0001"
+
+
+async def test_a_paused_mission_from_a_link_says_why_and_leads_to_browse(bot: BotHarness) -> None:
+    acme = await onboard_company(bot, "Acme")
+    mission = await post_mission(bot, acme)
+    await acme.send("/missions")
+    await acme.tap(f"#{mission.id}")
+    await acme.tap("Pause")
+    jo = await onboard_prospector(bot, "Jo", notify=False)
+    await jo.send(f"/start m{mission.id}")
+    assert "The company paused this mission" in jo.last_text
+    assert button_labels(jo) == ["🔎 Browse missions"]
+    await jo.tap("Browse missions")
+    assert "No open mission right now" in jo.last_text
+
+
+async def test_details_lead_back_where_they_were_opened_from(bot: BotHarness) -> None:
+    acme = await onboard_company(bot, "Acme")
+    mission = await post_mission(bot, acme)
+    jo = await onboard_prospector(bot, "Jo", notify=False)
+    await jo.send("/browse")
+    await jo.tap(f"#{mission.id}")
+    await jo.tap("Accept at the posted rate")
+    await jo.send("/browse")
+    await jo.tap(f"#{mission.id}")
+    assert button_labels(jo)[-2:] == ["🚪 Leave", "‹ List"]
+    await jo.tap("List")
+    assert "Open missions" in jo.last_text
+    await jo.send("/mymissions")
+    await jo.tap(f"#{mission.id}")
+    assert button_labels(jo)[-1] == "‹ My missions"
+
+
+async def test_empty_lists_have_a_button_out(bot: BotHarness) -> None:
+    acme = await onboard_company(bot, "Acme")
+    await post_mission(bot, acme)
+    jo = await onboard_prospector(bot, "Jo", notify=False)
+    await jo.send("/mymissions")
+    await jo.tap("Browse missions")
+    assert "Open missions" in jo.last_text
+    await jo.tap("Filters")
+    await jo.tap("B2C")
+    await jo.tap("Show")
+    assert "No mission matches" in jo.last_text
+    await jo.tap("Clear filters")
+    assert "No filter." in jo.last_text and "#1 Book meetings" in jo.last_text

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.kit.callbacks import (
     ApproveCb,
+    BrowsePageCb,
     DeclineCb,
     DetailsCb,
     MissionCardCb,
@@ -164,18 +165,18 @@ def test_browse_page_lists_missions_with_their_details_buttons(language: str) ->
 def test_details_offer_only_what_can_succeed(language: str) -> None:
     t = tr(language)
     accept = t.plain("button.accept")
-    _, fresh = browse.details(t, mission(), "Acme", None, None, 0)
+    _, fresh = browse.details(t, mission(), "Acme", None, None, BrowsePageCb())
     assert accept in labels(fresh)
     declined = Assignment(
         id=1, mission_id=12, prospector_id=7, status=AssignmentStatus.DECLINED,
         agreed_rate_cents=None,
     )  # fmt: skip
-    _, refused = browse.details(t, mission(), "Acme", declined, None, 0)
+    _, refused = browse.details(t, mission(), "Acme", declined, None, BrowsePageCb())
     assert accept not in labels(refused) and t.plain("button.propose") not in labels(refused)
     _, paused = browse.details(t, mission(status=MissionStatus.PAUSED), "Acme", None, None, None)
-    assert labels(paused) == []
+    assert labels(paused) == [t.plain("button.home_browse")]
     active = declined.model_copy(update={"status": AssignmentStatus.ACTIVE})
-    _, mine = browse.details(t, mission(), "Acme", active, 4, 0)
+    _, mine = browse.details(t, mission(), "Acme", active, 4, BrowsePageCb())
     assert ThreadOpenCb(thread_id=4).pack() in data(mine)
     assert t.plain("button.leave") in labels(mine)
 

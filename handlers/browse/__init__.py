@@ -15,6 +15,8 @@ from handlers.browse.screens import (
     FilterTargetCb,
     LeaveCb,
     LeaveConfirmCb,
+    ListClearCb,
+    MineDetailsCb,
     TakeCb,
 )
 from services import notices
@@ -32,7 +34,9 @@ FEATURE = Feature(
             on_button(kind, missions.set_filter)
             for kind in (FilterPayCb, FilterTargetCb, FilterRateCb, FilterClearCb)
         ),
+        on_button(ListClearCb, missions.clear_filters_to_list),
         on_button(DetailsCb, missions.show_details),
+        on_button(MineDetailsCb, missions.show_details),
         on_button(TakeCb, missions.take),
         on_button(MyMissionsCb, missions.my_missions),
         on_button(LeaveCb, missions.confirm_leave),

@@ -21,6 +21,7 @@ from handlers.browse.screens import (
     FilterTargetCb,
     LeaveCb,
     LeaveConfirmCb,
+    MineDetailsCb,
     TakeCb,
 )
 from services import assignments
@@ -83,6 +84,16 @@ async def _show_page(update: Update, context: CallboardContext) -> None:
     await show_screen(update, context, *screen)
 
 
+async def clear_filters_to_list(update: Update, context: CallboardContext) -> None:
+    """From a list that shows nothing: every filter off, and the list again."""
+    if not await _prospector(update, context):
+        return
+    assert update.callback_query
+    await update.callback_query.answer()
+    _state(context).update(filters=BrowseFilters().model_dump(mode="json"), page=0)
+    await _show_page(update, context)
+
+
 async def show_filters(update: Update, context: CallboardContext) -> None:
     if not await _prospector(update, context):
         return
@@ -120,8 +131,19 @@ async def set_filter(update: Update, context: CallboardContext) -> None:
     await show_screen(update, context, *screens.filters_screen(context.t, new))
 
 
+def _back(context: CallboardContext) -> screens.Back:
+    """Where the details last opened lead back to, kept so that a refresh after taking the
+    mission keeps the same way back."""
+    origin = _state(context).get("back")
+    if origin == "mine":
+        return MyMissionsCb()
+    if origin == "list":
+        return BrowsePageCb(page=int(_state(context)["page"]))
+    return None
+
+
 async def _details_screen(
-    context: CallboardContext, mission: Mission, back_to_page: int | None
+    context: CallboardContext, mission: Mission, back: screens.Back
 ) -> screens.Screen:
     me = context.user_account.id
     repos = context.repos
@@ -134,13 +156,16 @@ async def _details_screen(
         company.name if company else "—",
         assignment,
         thread.id if thread else None,
-        back_to_page,
+        back,
     )
 
 
 async def show_details(update: Update, context: CallboardContext) -> None:
+    """A mission's details, from the /browse list or an alert (back to the list) or from
+    /mymissions (back there)."""
     assert update.callback_query
-    choice = DetailsCb.unpack(update.callback_query.data)
+    data = update.callback_query.data
+    choice = DetailsCb.unpack(data) or MineDetailsCb.unpack(data)
     if choice is None or not await _prospector(update, context):
         return
     mission = await context.repos.missions.get(choice.mission_id)
@@ -148,7 +173,8 @@ async def show_details(update: Update, context: CallboardContext) -> None:
         await refuse(update, context, "deep_link.mission_unknown_short")
         return
     await update.callback_query.answer()
-    screen = await _details_screen(context, mission, int(_state(context)["page"]))
+    _state(context)["back"] = "mine" if isinstance(choice, MineDetailsCb) else "list"
+    screen = await _details_screen(context, mission, _back(context))
     await show_screen(update, context, *screen)
 
 
@@ -178,7 +204,8 @@ async def _refresh_details(update: Update, context: CallboardContext, mission: M
     """The details, refreshed: the slots left, and what the prospector can now do."""
     fresh = await context.repos.missions.get(mission.id)
     if fresh is not None:
-        await show_screen(update, context, *await _details_screen(context, fresh, None))
+        screen = await _details_screen(context, fresh, _back(context))
+        await show_screen(update, context, *screen)
 
 
 # --- /mymissions and leaving -----------------------------------------------------------------
@@ -260,8 +287,6 @@ async def follow_link(chat_id: int, context: CallboardContext, match: re.Match[s
         text = t("deep_link.mission_closed", mission_id=mission_id, title=mission.title)
         await context.bot.send_message(chat_id, text)
     else:
+        _state(context)["back"] = "link"
         text, markup = await _details_screen(context, mission, None)
-        # Telegram refuses an empty keyboard: a mission with no action comes without one.
-        await context.bot.send_message(
-            chat_id, text, reply_markup=markup if markup and markup.inline_keyboard else None
-        )
+        await context.bot.send_message(chat_id, text, reply_markup=markup)

@@ -27,7 +27,6 @@ from bot.kit.views import browse_row, mission_details, mission_label
 from services import notices
 from services.lifecycle import Action, Refusal, transition
 from storage.models import (
-    Approval,
     Assignment,
     AssignmentStatus,
     BrowseFilters,
@@ -75,6 +74,24 @@ class TakeCb(CallbackData):
     mission_id: int
 
 
+class MineDetailsCb(CallbackData):
+    """A mission's details opened from /mymissions: its way back leads there."""
+
+    prefix = "md"
+    mission_id: int
+
+
+class ListClearCb(CallbackData):
+    """Clear every filter from an empty list, and show the list again."""
+
+    prefix = "fl"
+
+
+# Where a mission's details lead back to: the /browse list at a page, /mymissions, or —
+# opened from a link or an alert, with no list behind it — the first page of /browse.
+Back = BrowsePageCb | MyMissionsCb | None
+
+
 class LeaveCb(CallbackData):
     """Ask to leave a mission (or withdraw an application): a confirmation follows."""
 
@@ -99,6 +116,8 @@ def browse_page(
     filtered = filters != BrowseFilters()
     key = "browse.page" if body else "browse.empty" if filtered else "browse.none_open"
     text = t(key, page=page + 1, filters=filters_summary(t, filters), rows=body or "")
+    if filtered and not body:
+        rows.append([button(t.plain("button.clear_all_filters"), ListClearCb())])
     return text, keyboard([row for row in rows if row])
 
 
@@ -154,15 +173,30 @@ def details(
     company_name: str,
     assignment: Assignment | None,
     thread_id: int | None,
-    back_to_page: int | None,
+    back: Back,
 ) -> Screen:
     """A mission's details with only what the prospector can do on it: take it (or talk
-    about it) while it is open, or — once on it — submit results (while active), open its
-    thread and leave. A prospector whose application was declined is told so."""
+    about it) while it is open with a slot free, or — once on it — submit results (while
+    active), open its thread and leave; and always a way back. Why nothing can be done
+    (declined before, paused, full) is said under the details."""
     text = mission_details(t, mission, company_name)
-    if assignment is not None and assignment.status is AssignmentStatus.DECLINED:
-        text = Html(f"{text}\n\n{t('accept.declined_before')}")
-    return text, details_keyboard(t, mission, assignment, thread_id, back_to_page)
+    note = details_note(t, mission, assignment)
+    if note is not None:
+        text = Html(f"{text}\n\n{note}")
+    return text, details_keyboard(t, mission, assignment, thread_id, back)
+
+
+def details_note(t: Translator, mission: Mission, assignment: Assignment | None) -> Html | None:
+    status = assignment.status if assignment else None
+    if status is AssignmentStatus.DECLINED:
+        return t("accept.declined_before")
+    if status in (AssignmentStatus.ACTIVE, AssignmentStatus.APPLIED):
+        return None
+    if mission.status is MissionStatus.PAUSED:
+        return t("browse.paused_note")
+    if mission.status is MissionStatus.OPEN and mission.slots_left == 0:
+        return t("accept.full", mission_id=mission.id)
+    return None
 
 
 def details_keyboard(
@@ -170,7 +204,7 @@ def details_keyboard(
     mission: Mission,
     assignment: Assignment | None,
     thread_id: int | None,
-    back_to_page: int | None,
+    back: Back,
 ) -> InlineKeyboardMarkup:
     status = assignment.status if assignment else None
     rows: list[list[InlineKeyboardButton]] = []
@@ -181,15 +215,13 @@ def details_keyboard(
             rows.append([button(t.plain("button.submit"), submit)])
         if thread_id is not None:
             rows.append([button(t.plain("button.open_thread"), ThreadOpenCb(thread_id=thread_id))])
-        rows.append(
-            [
-                button(t.plain("button.leave"), LeaveCb(assignment_id=assignment.id)),
-                button(t.plain("button.back_mine"), MyMissionsCb()),
-            ]
-        )
-    elif mission.status is MissionStatus.OPEN and can_take(status):
-        # Without approval, accepting needs a free slot; an application does not.
-        if mission.approval is Approval.MANUAL or mission.slots_left > 0:
+        leave = button(t.plain("button.leave"), LeaveCb(assignment_id=assignment.id))
+        rows.append([leave, back_button(t, back or MyMissionsCb())])
+        return keyboard(rows)
+    if mission.status is MissionStatus.OPEN and can_take(status):
+        # Accepting (or applying) needs a free slot: an application to a full mission
+        # could never be approved. A rate can still be discussed while a slot frees up.
+        if mission.slots_left > 0:
             rows.append([button(t.plain("button.accept"), TakeCb(mission_id=mission.id))])
         rows.append(
             [
@@ -197,9 +229,16 @@ def details_keyboard(
                 button(t.plain("button.ask"), AskQuestionCb(mission_id=mission.id)),
             ]
         )
-    if back_to_page is not None and not taken:
-        rows.append([button(t.plain("button.back_list"), BrowsePageCb(page=back_to_page))])
+    rows.append([back_button(t, back)])
     return keyboard(rows)
+
+
+def back_button(t: Translator, back: Back) -> InlineKeyboardButton:
+    if isinstance(back, MyMissionsCb):
+        return button(t.plain("button.back_mine"), back)
+    if isinstance(back, BrowsePageCb):
+        return button(t.plain("button.back_list"), back)
+    return button(t.plain("button.home_browse"), BrowsePageCb())
 
 
 def can_take(status: AssignmentStatus | None) -> bool:
@@ -215,7 +254,7 @@ def my_missions(
 ) -> Screen:
     """Each mission with the prospector's results on it; an active one can take a result."""
     if not mine and page == 0:
-        return t("mine.none"), None
+        return t("mine.none"), keyboard([[button(t.plain("button.home_browse"), BrowsePageCb())]])
     lines, rows = [], []
     for assignment, mission, counts in mine:
         lines.append(my_mission_row(t, assignment, mission, counts))
@@ -223,7 +262,7 @@ def my_missions(
             [
                 button(
                     t.plain("button.mission_short", mission_id=mission.id),
-                    DetailsCb(mission_id=mission.id),
+                    MineDetailsCb(mission_id=mission.id),
                 ),
                 button(t.plain("button.leave"), LeaveCb(assignment_id=assignment.id)),
             ]

@@ -1,0 +1,136 @@
+"""What a prospector sees of one mission and of their lists, as pure functions in both
+languages: only actions that can succeed, why nothing can be done, and always a way back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from bot.kit.callbacks import BrowsePageCb, MyMissionsCb
+from bot.kit.i18n import Translator
+from handlers.browse import screens as browse
+from handlers.browse.screens import ListClearCb, MineDetailsCb, Screen
+from storage.models import (
+    Assignment,
+    AssignmentStatus,
+    BrowseFilters,
+    MissionStatus,
+    ResultCounts,
+    Target,
+)
+from tests.test_screens import data, labels, mission, tr
+
+LANGUAGES = ["fr", "en"]
+
+
+def assignment(status: AssignmentStatus) -> Assignment:
+    return Assignment(id=1, mission_id=12, prospector_id=7, status=status, agreed_rate_cents=None)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_full_mission_cannot_be_accepted_and_says_why(language: str) -> None:
+    t = tr(language)
+    full = mission(slots=3, active_count=3)
+    text, markup = browse.details(t, full, "Acme", None, None, BrowsePageCb())
+    assert t.plain("button.accept") not in labels(markup)
+    assert t("accept.full", mission_id=12) in text
+    assert t.plain("button.back_list") in labels(markup)
+
+
+@pytest.mark.parametrize(
+    ("language", "explained"),
+    [("fr", "L'entreprise a mis cette mission en pause"), ("en", "The company paused")],
+)
+def test_a_paused_mission_explains_itself_and_leads_to_browse(
+    language: str, explained: str
+) -> None:
+    t = tr(language)
+    text, markup = browse.details(t, mission(status=MissionStatus.PAUSED), "Acme", None, None, None)
+    assert explained in text
+    assert labels(markup) == [t.plain("button.home_browse")]
+    assert data(markup) == [BrowsePageCb().pack()]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_way_back_goes_where_the_details_were_opened_from(language: str) -> None:
+    t = tr(language)
+    active = assignment(AssignmentStatus.ACTIVE)
+    _, from_list = browse.details(t, mission(), "Acme", active, 4, BrowsePageCb(page=2))
+    assert labels(from_list)[-1] == t.plain("button.back_list")
+    assert data(from_list)[-1] == BrowsePageCb(page=2).pack()
+    _, from_mine = browse.details(t, mission(), "Acme", active, 4, MyMissionsCb())
+    assert labels(from_mine)[-1] == t.plain("button.back_mine")
+    _, from_link = browse.details(t, mission(), "Acme", active, 4, None)
+    assert data(from_link)[-1] == MyMissionsCb().pack()
+
+
+@pytest.mark.parametrize(
+    ("language", "browse_label", "clear_label"),
+    [
+        ("fr", "🔎 Missions ouvertes", "✖️ Effacer les filtres"),
+        ("en", "🔎 Browse missions", "✖️ Clear filters"),
+    ],
+)
+def test_empty_lists_offer_a_button_out(language: str, browse_label: str, clear_label: str) -> None:
+    t = tr(language)
+    _, none_mine = browse.my_missions(t, [], 0, False)
+    assert labels(none_mine) == [browse_label]
+    filters = BrowseFilters(target=Target.B2C)
+    _, nothing_matches = browse.browse_page(t, [], 0, False, filters)
+    assert labels(nothing_matches)[-1] == clear_label
+    assert data(nothing_matches)[-1] == ListClearCb().pack()
+
+
+# --- every screen reached from a deep link, a list or a card offers a way back ----------------
+
+# (name, screen in a given language, the callback data a way back may carry). Other features
+# add their screens to this table.
+BACK = {BrowsePageCb().pack(), BrowsePageCb(page=1).pack(), MyMissionsCb().pack()}
+REACHED: list[tuple[str, Callable[[Translator], Screen]]] = [
+    ("details from a link", lambda t: browse.details(t, mission(), "Acme", None, None, None)),
+    (
+        "paused details from a link",
+        lambda t: browse.details(t, mission(status=MissionStatus.PAUSED), "A", None, None, None),
+    ),
+    (
+        "full details from a link",
+        lambda t: browse.details(t, mission(active_count=3), "A", None, None, None),
+    ),
+    (
+        "declined details from the list",
+        lambda t: browse.details(
+            t, mission(), "A", assignment(AssignmentStatus.DECLINED), None, BrowsePageCb(page=1)
+        ),
+    ),
+    (
+        "active details from /mymissions",
+        lambda t: browse.details(
+            t, mission(), "A", assignment(AssignmentStatus.ACTIVE), 4, MyMissionsCb()
+        ),
+    ),
+    ("filters", lambda t: browse.filters_screen(t, BrowseFilters())),
+    ("empty /mymissions", lambda t: browse.my_missions(t, [], 0, False)),
+    (
+        "leave confirmation",
+        lambda t: browse.leave_confirm(t, mission(), assignment(AssignmentStatus.ACTIVE)),
+    ),
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("name", "render"), REACHED, ids=[name for name, _ in REACHED])
+def test_every_screen_reached_offers_a_way_back(
+    language: str, name: str, render: Callable[[Translator], Screen]
+) -> None:
+    _, markup = render(tr(language))
+    assert BACK & set(data(markup)), f"{name} has no way back: {labels(markup)}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_mymissions_rows_open_details_that_lead_back_there(language: str) -> None:
+    counts = ResultCounts(pending=0, validated=0, rejected=0)
+    _, markup = browse.my_missions(
+        tr(language), [(assignment(AssignmentStatus.ACTIVE), mission(), counts)], 0, False
+    )
+    assert MineDetailsCb(mission_id=12).pack() in data(markup)

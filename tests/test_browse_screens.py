@@ -9,6 +9,7 @@ import pytest
 
 from bot.kit.callbacks import BrowsePageCb, MyMissionsCb
 from bot.kit.i18n import Translator
+from bot.kit.views import fields_card
 from handlers.browse import screens as browse
 from handlers.browse.screens import ListClearCb, MineDetailsCb, Screen
 from storage.models import (
@@ -134,3 +135,20 @@ def test_mymissions_rows_open_details_that_lead_back_there(language: str) -> Non
         tr(language), [(assignment(AssignmentStatus.ACTIVE), mission(), counts)], 0, False
     )
     assert MineDetailsCb(mission_id=12).pack() in data(markup)
+
+
+@pytest.mark.parametrize(
+    ("language", "cap", "deadline", "number"),
+    [
+        ("fr", "🎯 Plafond : 100\u202f000", "📅 jusqu'au 30 avr. 2026", "<b>n°12 "),
+        ("en", "🎯 Cap: 100,000", "📅 until Apr 30, 2026", "<b>#12 "),
+    ],
+)
+def test_mission_figures_read_naturally(
+    language: str, cap: str, deadline: str, number: str
+) -> None:
+    t = tr(language)
+    card = fields_card(t, mission(result_cap=100_000))
+    assert cap in card and deadline in card
+    details, _ = browse.details(t, mission(), "Acme", None, None, None)
+    assert details.startswith(number) and deadline in details

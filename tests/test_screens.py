@@ -150,11 +150,11 @@ def test_a_new_mission_alert_in_each_language(language: str, money: str) -> None
     assert data(outbound.markup) == [DetailsCb(mission_id=12).pack()]
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
-def test_browse_page_lists_missions_with_their_details_buttons(language: str) -> None:
+@pytest.mark.parametrize(("language", "number"), [("fr", "n°"), ("en", "#")])
+def test_browse_page_lists_missions_with_their_details_buttons(language: str, number: str) -> None:
     found = [mission(id=3), mission(id=2)]
     text, markup = browse.browse_page(tr(language), found, 0, False, BrowseFilters())
-    assert "#3" in text and "#2" in text
+    assert f"{number}3" in text and f"{number}2" in text
     assert data(markup)[:2] == [DetailsCb(mission_id=3).pack(), DetailsCb(mission_id=2).pack()]
     empty, _ = browse.browse_page(tr(language), [], 0, False, BrowseFilters(target=Target.B2C))
     assert empty == tr(language)("browse.empty", page=1, filters=browse.filters_summary(

@@ -17,7 +17,7 @@ def rate_line(t: Translator, fields: MissionFields) -> Html:
 
 
 def deadline_text(t: Translator, deadline: date | None) -> Html:
-    return t.date(deadline) if deadline else t("mission.no_deadline")
+    return t("mission.deadline", date=t.date(deadline)) if deadline else t("mission.no_deadline")
 
 
 def fields_card(t: Translator, fields: MissionFields) -> Html:
@@ -28,7 +28,7 @@ def fields_card(t: Translator, fields: MissionFields) -> Html:
         brief=fields.brief,
         rate=rate_line(t, fields),
         slots=fields.slots,
-        cap=fields.result_cap if fields.result_cap else t.plain("mission.no_cap"),
+        cap=t.number(fields.result_cap) if fields.result_cap else t.plain("mission.no_cap"),
         deadline=deadline_text(t, fields.deadline),
         target=t.plain(TARGET[fields.target]),
         approval=t.plain(APPROVAL[fields.approval]),

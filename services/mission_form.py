@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from services.money import parse_amount
+from services.money import is_ambiguous_amount, parse_amount
 from services.validation import Invalid, clean_text
 from storage.models import Approval, MissionFields, PayModel, Target
 
@@ -89,6 +89,8 @@ def brief(text: str, limits: Limits) -> str:
 
 def rate_cents(text: str, limits: Limits) -> int:
     cents = parse_amount(text)
+    if cents is None and is_ambiguous_amount(text):
+        raise Invalid("invalid.amount_ambiguous", amount=text.strip())
     if cents is None:
         raise Invalid("invalid.amount")
     if not limits.min_rate <= cents <= limits.max_rate:

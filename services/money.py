@@ -9,6 +9,8 @@ from babel.numbers import format_currency
 _CURRENCY = re.compile(
     r"^\s*(?:€|eur\b)?\s*(?P<number>[\d \u00a0\u202f'.,]+?)\s*(?:€|eur)?\s*$", re.IGNORECASE
 )
+# One mark followed by exactly three digits: a thousands separator or three decimals.
+_AMBIGUOUS = re.compile(r"^\d{1,3}[.,]\d{3}$")
 _GROUPED = re.compile(r"^\d{1,3}(?:(?P<sep>[ \u00a0\u202f'.,])\d{3})(?:(?P=sep)\d{3})*$")
 
 
@@ -36,6 +38,13 @@ def parse_amount(text: str) -> int | None:
         return None  # `1,500` or `12,505`: thousands or too many decimals, unknowable
     cents = int(re.sub(r"\D", "", integer)) * 100 + int(decimals.ljust(2, "0") or 0)
     return cents if cents > 0 else None
+
+
+def is_ambiguous_amount(text: str) -> bool:
+    """Whether `text` is refused only because its one mark could be either separator
+    (`1,500`): the writer is then told why, not just that the amount is wrong."""
+    match = _CURRENCY.match(text)
+    return match is not None and _AMBIGUOUS.match(match["number"]) is not None
 
 
 def format_money(cents: int, locale: str, currency: str = "EUR") -> str:

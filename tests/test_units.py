@@ -15,7 +15,7 @@ from bot.kit.callbacks import CallbackData
 from bot.kit.i18n import Catalogs, Html, language_for
 from bot.settings import Settings, describe_error, parse_quiet_hours
 from services import validation
-from services.money import format_money, parse_amount
+from services.money import format_money, is_ambiguous_amount, parse_amount
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -88,6 +88,17 @@ def test_parse_amount_accepts(text: str, cents: int) -> None:
 )
 def test_parse_amount_rejects(text: str) -> None:
     assert parse_amount(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "ambiguous"),
+    [("1,500", True), ("€1.500", True), ("12,505 €", True), ("1,50", False), ("1500", False)],
+)
+def test_an_amount_with_one_mark_before_three_digits_is_ambiguous(
+    text: str, ambiguous: bool
+) -> None:
+    assert is_ambiguous_amount(text) is ambiguous
+    assert parse_amount(text) is None or not ambiguous
 
 
 @given(st.integers(min_value=1, max_value=10**10))

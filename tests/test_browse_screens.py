@@ -10,8 +10,10 @@ import pytest
 from bot.kit.callbacks import BrowsePageCb, MyMissionsCb
 from bot.kit.i18n import Translator
 from bot.kit.views import fields_card
+from bot.kit.wizard import ChoiceStep, typed_option
 from handlers.browse import screens as browse
 from handlers.browse.screens import ListClearCb, MineDetailsCb, Screen
+from handlers.missions.fields import STEPS
 from storage.models import (
     Assignment,
     AssignmentStatus,
@@ -152,3 +154,19 @@ def test_mission_figures_read_naturally(
     assert cap in card and deadline in card
     details, _ = browse.details(t, mission(), "Acme", None, None, None)
     assert details.startswith(number) and deadline in details
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "expected"),
+    [
+        ("fr", "par rdv", "appointment"),
+        ("fr", "PAR LEAD QUALIFIÉ", "lead"),
+        ("en", "Per Sale!", "sale"),
+        ("en", "sale", None),
+    ],
+)
+def test_a_typed_label_picks_its_option(language: str, typed: str, expected: str | None) -> None:
+    step = STEPS["pay_model"]
+    assert isinstance(step, ChoiceStep)
+    picked = typed_option(typed, step.options, tr(language))
+    assert (picked.value if picked else None) == expected

@@ -60,10 +60,10 @@ async def test_wizard_end_to_end_with_every_invalid_input(bot: BotHarness) -> No
     await acme.send("Call HR directors of mid-size firms & book a 30-minute demo.")
     assert "You pay:" in acme.last_text
 
-    reply = await answer_stays(acme, "per sale", "answer with the buttons", "You pay:")
+    reply = await answer_stays(acme, "sales", "answer with the buttons", "You pay:")
     assert reply == acme.last_text
     assert button_labels(acme) == ["per appointment", "per qualified lead", "per sale"]
-    await acme.tap("per qualified lead")
+    await acme.send("Per  qualified LEAD")
     assert "Rate per result, between €0.50 and €10,000.00" in acme.last_text
 
     for bad_amount in ("0", "-3", "abc"):

@@ -126,7 +126,7 @@ async def onboard_prospector_in_english(bot: BotHarness, user: FakeUser) -> None
     await answer_stays(user, "b" * 501, "yours has 501")
     await user.send("Ten years of B2B calls.")
     assert "notified of new missions" in user.last_text
-    await user.send("yes")
+    await user.send("sure")
     assert "answer with the buttons" in user.texts[-1]
     assert user.messages[-1].buttons()
     await user.tap("Yes")
@@ -289,3 +289,19 @@ async def test_default_menu_is_published_per_language(bot: BotHarness) -> None:
     french = {c["description"] for c in bot.fake.commands(language_code="fr")}
     assert english == {"start", "help", "language"}
     assert "Liste des commandes" in french
+
+
+async def test_a_choice_label_typed_out_is_that_choice(bot: BotHarness) -> None:
+    """Typing a button's label, whatever its case, accents and emoji, answers the step;
+    only what matches no button asks for the buttons."""
+    bea = bot.user("Béa", language="fr")
+    await bea.send("/start")
+    await bea.send("entreprise")
+    assert "nom de votre entreprise" in bea.last_text
+    await bea.send("Solaire & Co")
+    await answer_stays(bea, "Énergies", "boutons")
+    await bea.send("  ÉNERGIE ")
+    assert "SIREN" in bea.last_text
+    await bea.tap("Passer")
+    profile = await bot.services.repos.profiles.company(bea.id)
+    assert profile is not None and profile.sector == "energy"

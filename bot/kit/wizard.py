@@ -26,6 +26,7 @@ PTB changes them.
 
 from __future__ import annotations
 
+import unicodedata
 import warnings
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -140,6 +141,23 @@ class Option:
     label: str
     data: CallbackData
     value: object
+
+
+def typed_option(text: str, options: Sequence[Option], t: Translator) -> Option | None:
+    """The option whose label `text` spells out, whatever its case, accents, emoji and
+    punctuation: typing "energie" for the button "⚡ Énergie" is the same answer."""
+    wanted = _folded(text)
+    if not wanted:
+        return None
+    return next((o for o in options if _folded(t.plain(o.label)) == wanted), None)
+
+
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(
+        char if char.isalnum() else " " for char in decomposed if not unicodedata.combining(char)
+    )
+    return " ".join(kept.split())
 
 
 # Reads a text answer in the context of the update (today's date, the configured bounds):
@@ -686,11 +704,17 @@ class _Engine(Generic[D]):
         return None
 
     async def on_not_button(self, step: Step, update: Update, context: CallboardContext) -> object:
-        """A message where a button is expected: ask again; the new question's buttons are
-        now the only ones that act."""
+        """A message where a button is expected: a choice's label typed out is that choice;
+        anything else asks again, and the new question's buttons are now the only ones
+        that act."""
         session = await self._session_for_message(update, context)
         if session is None:
             return END
+        text = update.message.text if update.message else None
+        if isinstance(step, ChoiceStep) and text:
+            typed = typed_option(text, step.options, context.t)
+            if typed is not None:
+                return await self.answer(update, context, session, step, typed.value)
         hint = context.t("wizard.use_buttons")
         await self.ask(chat_id_of(update), context, session, step, hint)
         return None

@@ -13,6 +13,7 @@ from bot.kit.views import fields_card
 from bot.kit.wizard import ChoiceStep, typed_option
 from handlers.browse import screens as browse
 from handlers.browse.screens import ListClearCb, MineDetailsCb, Screen
+from handlers.missions import screens as missions
 from handlers.missions.fields import STEPS
 from storage.models import (
     Assignment,
@@ -170,3 +171,12 @@ def test_a_typed_label_picks_its_option(language: str, typed: str, expected: str
     assert isinstance(step, ChoiceStep)
     picked = typed_option(typed, step.options, tr(language))
     assert (picked.value if picked else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "will_be_told"),
+    [("fr", "Ses prospecteurs actifs seront prévenus"), ("en", "active prospectors will be told")],
+)
+def test_closing_says_who_will_be_told_not_who_was(language: str, will_be_told: str) -> None:
+    text, _ = missions.close_confirm(tr(language), mission(active_count=2))
+    assert will_be_told in text and "2" not in text

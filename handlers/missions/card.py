@@ -19,7 +19,6 @@ _NOW = key_table(
     {
         MissionStatus.PAUSED: "mission.now.paused",
         MissionStatus.OPEN: "mission.now.open",
-        MissionStatus.CLOSED: "mission.now.closed",
     }
 )
 
@@ -92,7 +91,9 @@ async def on_action(update: Update, context: CallboardContext) -> None:
         await _after_change(update, context, mission.id, moved)
     elif choice.action == "close_ok":
         closed = await rules.close(context.deps, mission.company_id, mission.id)
-        await _after_change(update, context, mission.id, closed)
+        # Who was told is said once it is true: after the close, not on the confirmation.
+        told = context.t.plain("mission.now.closed", active=mission.active_count)
+        await _after_change(update, context, mission.id, closed, told)
     elif mission.status in screens.FINISHED:
         await refuse(update, context)
     elif choice.action == "share":
@@ -108,13 +109,18 @@ async def on_action(update: Update, context: CallboardContext) -> None:
 
 
 async def _after_change(
-    update: Update, context: CallboardContext, mission_id: int, changed: bool
+    update: Update,
+    context: CallboardContext,
+    mission_id: int,
+    changed: bool,
+    notice: str | None = None,
 ) -> None:
-    """The notice and the fresh card, or a refusal if nothing changed (a stale button)."""
+    """The notice (by default, the mission's new status) and the fresh card, or a refusal
+    if nothing changed (a stale button)."""
     fresh = await context.repos.missions.get(mission_id)
     if not changed or fresh is None:
         await refuse(update, context)
         return
     assert update.callback_query
-    await update.callback_query.answer(context.t.plain(_NOW[fresh.status]))
+    await update.callback_query.answer(notice or context.t.plain(_NOW[fresh.status]))
     await show_screen(update, context, *await card_screen(context, fresh))

@@ -199,7 +199,7 @@ def close_confirm(t: Translator, mission: Mission) -> Screen:
     markup = keyboard(
         [[button(t.plain("button.close_confirm"), confirm), _back_to_card(t, mission.id)]]
     )
-    return t("mission.close_confirm", title=mission.title, active=mission.active_count), markup
+    return t("mission.close_confirm", title=mission.title), markup
 
 
 def edit_pick(t: Translator, mission: Mission) -> Screen:

@@ -10,11 +10,11 @@ import pytest
 from bot.kit.callbacks import BrowsePageCb, MyMissionsCb
 from bot.kit.i18n import Translator
 from bot.kit.views import fields_card
-from bot.kit.wizard import ChoiceStep, typed_option
+from bot.kit.wizard import Asking, ChoiceStep, question, typed_option
 from handlers.browse import screens as browse
 from handlers.browse.screens import ListClearCb, MineDetailsCb, Screen
 from handlers.missions import screens as missions
-from handlers.missions.fields import STEPS
+from handlers.missions.fields import STEPS, MissionDraft
 from storage.models import (
     Assignment,
     AssignmentStatus,
@@ -180,3 +180,19 @@ def test_a_typed_label_picks_its_option(language: str, typed: str, expected: str
 def test_closing_says_who_will_be_told_not_who_was(language: str, will_be_told: str) -> None:
     text, _ = missions.close_confirm(tr(language), mission(active_count=2))
     assert will_be_told in text and "2" not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("fr", ["✖️ Effacer", "‹ Retour"]), ("en", ["✖️ Clear", "‹ Back"])]
+)
+def test_a_filled_field_changed_from_the_preview_offers_clear_and_back(
+    language: str, expected: list[str]
+) -> None:
+    t = tr(language)
+    cap = STEPS["result_cap"]
+    changing = question(cap, MissionDraft(result_cap=250), t, asking=Asking(True, True))
+    assert labels(changing.markup) == expected
+    first_time = question(cap, MissionDraft(), t)
+    assert labels(first_time.markup) == [t.plain("button.skip")]
+    picking = question(STEPS["target"], MissionDraft(), t, asking=Asking(from_review=True))
+    assert labels(picking.markup)[-1] == expected[1]

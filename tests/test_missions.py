@@ -185,7 +185,12 @@ async def test_wizard_iso_deadline_cap_choice_edit_and_cancel(bot: BotHarness) -
     assert "Jun 30, 2026" in acme.last_text and "Cap: 250" in acme.last_text
     await acme.tap("Edit a field")
     await acme.tap("Cap")
-    await acme.tap("Skip")
+    assert button_labels(acme) == ["✖️ Clear", "‹ Back"]
+    await acme.tap("Back")
+    assert "Preview" in acme.last_text and "Cap: 250" in acme.last_text
+    await acme.tap("Edit a field")
+    await acme.tap("Cap")
+    await acme.tap("Clear")
     assert "Cap: no cap" in acme.last_text and "Jun 30, 2026" in acme.last_text
 
     await acme.tap("Cancel")
@@ -560,7 +565,7 @@ async def test_edit_a_published_mission(bot: BotHarness) -> None:
     assert "Apr 30, 2026" in acme.last_text and "Edited &amp; renamed" not in acme.last_text
     await acme.tap("Edit")
     await acme.tap("Cap")
-    await acme.tap("Skip")
+    await acme.tap("Clear")
     assert "Cap: no cap" in acme.last_text
     row = await mission_row(bot, mission.id)
     assert (row["title"], row["rate_cents"], row["slots"]) == ("Edited & renamed", 5500, 5)

@@ -144,7 +144,7 @@ async def test_review_and_validate_end_to_end(
     assert await tables(bot) == settled
 
     await acme.send("/missions")
-    await acme.tap(f"#{mission.id} ·")
+    await acme.tap(f"{mission.id} · ")
     assert words["counts"] in spaced(acme.last_text)
 
 
@@ -155,13 +155,13 @@ async def test_nothing_to_review_and_the_card_button(bot: BotHarness) -> None:
     await acme.send("/review")
     assert acme.last_text == "✅ Nothing to review: no result is waiting."
     await acme.send("/missions")
-    await acme.tap(f"#{mission.id} ·")
+    await acme.tap(f"{mission.id} · ")
     assert not any("Results to review" in label for label in button_labels(acme))
 
     first = await submit(bot, jo, taken[jo.id], 1)
     await submit(bot, jo, taken[jo.id], 2)
     await acme.send("/missions")
-    await acme.tap(f"#{mission.id} ·")
+    await acme.tap(f"{mission.id} · ")
     assert "to review: 2 · validated: 0 (€0.00) · rejected: 0" in spaced(acme.last_text)
     await acme.tap("📥 Results to review (2)")
     assert "2 results shown above · 2 waiting for review in all." in acme.last_text

@@ -275,38 +275,61 @@ class Screen:
 TICKED, UNTICKED = "✅ ", "▫️ "
 
 
+@dataclass(frozen=True)
+class Asking:
+    """How a step is asked. `replacing`: the answer replaces a value already there (a
+    one-field edit, or a filled field changed from the review), so skipping would empty
+    it and the button says Clear. `from_review`: the review can be gone back to."""
+
+    replacing: bool = False
+    from_review: bool = False
+
+
 def question(
     step: Step,
     draft: BaseModel,
     t: Translator,
     lead: Html | None = None,
     shared: Mapping[str, object] | None = None,
+    asking: Asking = Asking(),
 ) -> Screen:
     """A step's question as it is sent, after `lead` (an intro or a hint) if any; `shared`
     are the values every message of the wizard may use."""
     prompt = step.prompt.render(t, shared or {})
     text = Html(f"{lead}\n\n{prompt}") if lead else prompt
-    return Screen(text, step_keyboard(step, draft, t))
+    return Screen(text, step_keyboard(step, draft, t, asking))
 
 
-def step_keyboard(step: Step, draft: BaseModel, t: Translator) -> InlineKeyboardMarkup | None:
+def step_keyboard(
+    step: Step, draft: BaseModel, t: Translator, asking: Asking = Asking()
+) -> InlineKeyboardMarkup | None:
     """The step's buttons (None for a message step, or a text or file step that cannot be
-    skipped)."""
+    skipped, unless asked from the review: then a way back to it)."""
+    rows = _answer_rows(step, draft, t, asking)
+    if asking.from_review:
+        rows.append([button(t.plain("button.back"), ReviewCb(action="back"))])
+    return keyboard(rows) if rows else None
+
+
+def _answer_rows(
+    step: Step, draft: BaseModel, t: Translator, asking: Asking
+) -> list[list[InlineKeyboardButton]]:
     if isinstance(step, MessageStep):
-        return None
+        return []
     if isinstance(step, TextStep | FileStep):
         if not step.optional:
-            return None
-        return keyboard([[button(t.plain("button.skip"), SkipCb(step=step.name))]])
+            return []
+        skip = "button.clear" if asking.replacing else "button.skip"
+        return [[button(t.plain(skip), SkipCb(step=step.name))]]
     if isinstance(step, ChoiceStep):
         buttons = [button(t.plain(option.label), option.data) for option in step.options]
         if step.write_in is not None:
             buttons.append(button(t.plain(step.write_in.label), WriteInCb(step=step.name)))
-        return keyboard(in_rows(buttons, 2))
+        return in_rows(buttons, 2)
     chosen = _chosen(draft, step)
     rows = in_rows([_tick(t, option, chosen) for option in step.options], 2)
     rows.append([button(t.plain("button.done"), DoneCb(step=step.name))])
-    return keyboard(rows)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -603,6 +626,12 @@ class _Engine(Generic[D]):
         return self.shared(context) if self.shared else {}
 
     def _handlers(self, step: Step) -> list[Handler]:
+        handlers = self._step_handlers(step)
+        if self.review is not None:
+            handlers.append(_buttons([ReviewCb(action="back")], self.on_back_to_review))
+        return handlers
+
+    def _step_handlers(self, step: Step) -> list[Handler]:
         if isinstance(step, MessageStep):
             return [MessageHandler(ANSWER_OTHER, _bound(self.on_message, step))]
         if isinstance(step, TextStep | FileStep):
@@ -646,7 +675,7 @@ class _Engine(Generic[D]):
                 await step.check(value, session.draft, context)
         except Invalid as exc:
             # An optional step's error carries its Skip button, so the way out is in view.
-            markup = step_keyboard(step, session.draft, context.t)
+            markup = step_keyboard(step, session.draft, context.t, self._asking(session, step))
             values = {**self.shared_values(context), **exc.values}
             sent = await message.reply_text(context.t(exc.key, **values), reply_markup=markup)
             self._remember(context, session, sent, markup)
@@ -696,7 +725,7 @@ class _Engine(Generic[D]):
         session = await self._session_for_message(update, context)
         if session is None:
             return END
-        markup = step_keyboard(step, session.draft, context.t)
+        markup = step_keyboard(step, session.draft, context.t, self._asking(session, step))
         sent = await context.bot.send_message(
             chat_id_of(update), context.t(key), reply_markup=markup
         )
@@ -759,7 +788,8 @@ class _Engine(Generic[D]):
         session = self._with(session, step.field, toggled)
         self.save(context, session)
         await query.answer()
-        await query.edit_message_reply_markup(step_keyboard(step, session.draft, context.t))
+        markup = step_keyboard(step, session.draft, context.t, self._asking(session, step))
+        await query.edit_message_reply_markup(markup)
         return None
 
     async def on_done(
@@ -825,6 +855,14 @@ class _Engine(Generic[D]):
             return await self.show_review(chat_id_of(update), context, session)
         await self.ask(chat_id_of(update), context, replace(session, back_to_review=True), step)
         return step.name
+
+    async def on_back_to_review(self, update: Update, context: CallboardContext) -> object:
+        """The field being changed from the review is left as it was."""
+        session = await self._tapped_once(update, context)
+        if session is None:
+            return None
+        unchanged = replace(session, back_to_review=False)
+        return await self.show_review(chat_id_of(update), context, unchanged)
 
     async def on_not_button_at_review(self, update: Update, context: CallboardContext) -> object:
         session = await self._session_for_message(update, context)
@@ -910,9 +948,17 @@ class _Engine(Generic[D]):
         lead: Html | None = None,
     ) -> None:
         shared = self.shared_values(context)
-        screen = question(step, session.draft, context.t, lead, shared)
+        asking = self._asking(session, step)
+        screen = question(step, session.draft, context.t, lead, shared, asking)
         sent = await context.bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
         self.save(context, replace(session, message_id=sent.message_id))
+
+    def _asking(self, session: _Session[D], step: Step) -> Asking:
+        filled = getattr(session.draft, step.field, None) is not None
+        return Asking(
+            replacing=session.single_step or (session.back_to_review and filled),
+            from_review=session.back_to_review,
+        )
 
     def _remember(
         self,

@@ -20,6 +20,8 @@ from storage.models import (
     AssignmentStatus,
     BrowseFilters,
     MissionStatus,
+    Offer,
+    OfferStatus,
     ResultCounts,
     Target,
 )
@@ -196,3 +198,31 @@ def test_a_filled_field_changed_from_the_preview_offers_clear_and_back(
     assert labels(first_time.markup) == [t.plain("button.skip")]
     picking = question(STEPS["target"], MissionDraft(), t, asking=Asking(from_review=True))
     assert labels(picking.markup)[-1] == expected[1]
+
+
+@pytest.mark.parametrize(
+    ("language", "yours", "theirs", "none"),
+    [
+        ("fr", "en négociation · votre offre : 15,00", "offre de l'entreprise : 15,00", "aucune"),
+        ("en", "negotiating · your offer: €15.00", "the company's offer: €15.00", "no offer"),
+    ],
+)
+def test_a_negotiation_shows_its_offer_not_the_posted_rate(
+    language: str, yours: str, theirs: str, none: str
+) -> None:
+    t = tr(language)
+    talking = assignment(AssignmentStatus.NEGOTIATING)
+    counts = ResultCounts()
+
+    def row(author_id: int | None) -> str:
+        offer = None
+        if author_id is not None:
+            offer = Offer(
+                id=1, thread_id=1, author_id=author_id, amount_cents=1500,
+                status=OfferStatus.PENDING,
+            )  # fmt: skip
+        return browse.my_mission_row(t, talking, mission(), counts, offer)
+
+    assert yours in row(7) and "12,50" not in row(7) and "12.50" not in row(7)
+    assert theirs in row(1)
+    assert none in row(None)

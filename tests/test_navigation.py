@@ -128,3 +128,15 @@ async def test_empty_lists_have_a_button_out(bot: BotHarness) -> None:
     assert "No mission matches" in jo.last_text
     await jo.tap("Clear filters")
     assert "No filter." in jo.last_text and "#1 Book meetings" in jo.last_text
+
+
+async def test_mymissions_shows_the_offer_on_the_table_while_negotiating(bot: BotHarness) -> None:
+    acme = await onboard_company(bot, "Acme")
+    mission = await post_mission(bot, acme, rate="40")
+    jo = await onboard_prospector(bot, "Jo", notify=False)
+    await jo.send(f"/start m{mission.id}")
+    await jo.tap("Propose another rate")
+    await jo.send("15")
+    await jo.send("/mymissions")
+    assert "negotiating · your offer: €15.00" in jo.last_text
+    assert "€40.00" not in jo.last_text

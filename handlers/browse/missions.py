@@ -27,7 +27,7 @@ from handlers.browse.screens import (
 from services import assignments
 from services.assignments import TakeOutcome
 from services.lifecycle import OPEN_STATUSES
-from storage.models import BrowseFilters, Mission, MissionStatus, Role
+from storage.models import AssignmentStatus, BrowseFilters, Mission, MissionStatus, Role
 
 _TAKEN = key_table(
     {
@@ -230,7 +230,15 @@ async def _show_mine(update: Update, context: CallboardContext, page: int) -> No
         (assignment, mission, await context.repos.results.counts_for_assignment(assignment.id))
         for assignment, mission in found[:size]
     ]
-    screen = screens.my_missions(context.t, counted, page, len(found) > size)
+    offers = {
+        mission.id: offer
+        for assignment, mission in found[:size]
+        if assignment.status is AssignmentStatus.NEGOTIATING
+        and (
+            offer := await context.repos.threads.pending_offer(mission.id, assignment.prospector_id)
+        )
+    }
+    screen = screens.my_missions(context.t, counted, page, len(found) > size, offers)
     await show_screen(update, context, *screen)
 
 

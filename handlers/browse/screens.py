@@ -4,7 +4,7 @@ translator."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -32,6 +32,7 @@ from storage.models import (
     BrowseFilters,
     Mission,
     MissionStatus,
+    Offer,
     PayModel,
     ResultCounts,
     Target,
@@ -251,13 +252,16 @@ def my_missions(
     mine: Sequence[tuple[Assignment, Mission, ResultCounts]],
     page: int,
     has_next: bool,
+    offers: Mapping[int, Offer] | None = None,
 ) -> Screen:
-    """Each mission with the prospector's results on it; an active one can take a result."""
+    """Each mission with the prospector's results on it; an active one can take a result.
+    `offers` are the offers pending on the missions being negotiated, by mission id."""
     if not mine and page == 0:
         return t("mine.none"), keyboard([[button(t.plain("button.home_browse"), BrowsePageCb())]])
     lines, rows = [], []
     for assignment, mission, counts in mine:
-        lines.append(my_mission_row(t, assignment, mission, counts))
+        offer = (offers or {}).get(mission.id)
+        lines.append(my_mission_row(t, assignment, mission, counts, offer))
         rows.append(
             [
                 button(
@@ -276,16 +280,20 @@ def my_missions(
 
 
 def my_mission_row(
-    t: Translator, assignment: Assignment, mission: Mission, counts: ResultCounts
+    t: Translator,
+    assignment: Assignment,
+    mission: Mission,
+    counts: ResultCounts,
+    offer: Offer | None = None,
 ) -> Html:
     """A mission of /mymissions; an active one with its results pending, validated and
-    rejected."""
+    rejected; one being negotiated with the offer on the table, not the posted rate."""
     row = t(
         "mine.row",
         mission_id=mission.id,
         title=mission.title,
         status=t.plain(ASSIGNMENT_STATUS[assignment.status]),
-        rate=t.money(assignment.agreed_rate_cents or mission.rate_cents),
+        rate=rate_for(t, assignment, mission, offer),
     )
     if assignment.status is not AssignmentStatus.ACTIVE:
         return row
@@ -296,6 +304,15 @@ def my_mission_row(
         rejected=counts.rejected,
     )
     return Html(f"{row}\n{results}")
+
+
+def rate_for(t: Translator, assignment: Assignment, mission: Mission, offer: Offer | None) -> Html:
+    if assignment.status is not AssignmentStatus.NEGOTIATING:
+        return t.money(assignment.agreed_rate_cents or mission.rate_cents)
+    if offer is None:
+        return t("mine.no_offer")
+    key = "mine.offer_yours" if offer.author_id == assignment.prospector_id else "mine.offer_theirs"
+    return t(key, amount=t.money(offer.amount_cents))
 
 
 def leave_confirm(t: Translator, mission: Mission, assignment: Assignment) -> Screen:

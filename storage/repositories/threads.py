@@ -173,6 +173,20 @@ class ThreadRepository:
         )
         return Offer.model_validate(dict(row)) if row else None
 
+    async def pending_offer(self, mission_id: int, prospector_id: int) -> Offer | None:
+        """The offer waiting for an answer between the mission's company and the
+        prospector, if any (a new offer supersedes the previous one)."""
+        row = await self._db.read.fetch_one(
+            f"""
+            SELECT {_OFFER} FROM offers
+            WHERE status = 'pending' AND thread_id IN (
+                SELECT id FROM threads WHERE mission_id = ? AND prospector_id = ?)
+            ORDER BY id DESC LIMIT 1
+            """,
+            (mission_id, prospector_id),
+        )
+        return Offer.model_validate(dict(row)) if row else None
+
     async def withdraw_offers(self, tx: Transaction, mission_id: int, prospector_id: int) -> int:
         """Every offer still pending between the mission's company and the prospector, in
         either direction, is withdrawn; returns how many."""

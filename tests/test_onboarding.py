@@ -7,6 +7,7 @@ from telegram import BotCommandScopeChat
 
 from storage.models import Role
 from tests.harness import BotHarness, FakeUser
+from tests.helpers import button_labels, onboard_company, post_mission
 
 EVERYONE = {"start", "profile", "help", "language", "cancel", "threads"}
 COMPANY_MENU = EVERYONE | {"newmission", "missions", "review", "payouts", "export"}
@@ -282,6 +283,26 @@ async def test_deep_link_is_kept_through_onboarding(bot: BotHarness) -> None:
     assert "Mission #43" in bob.last_text
     await bob.send("/start <script>")
     assert "Company home" in bob.last_text
+
+
+async def test_a_newcomer_from_a_mission_link_signs_up_and_lands_on_it(bot: BotHarness) -> None:
+    acme = await onboard_company(bot, "Acme")
+    mission = await post_mission(bot, acme, title="Call solar installers")
+    zoe = bot.user("Zoé", language="fr")
+    await zoe.send(f"/start m{mission.id}")
+    assert f"mission n°{mission.id} « Call solar installers »" in zoe.last_text
+    await zoe.tap("Prospecteur")
+    await zoe.send("Zoé")
+    await zoe.tap("Français")
+    await zoe.tap("Terminé")
+    await zoe.tap("B2B")
+    await zoe.tap("Prise de RDV")
+    await zoe.tap("Terminé")
+    await zoe.send("2")
+    await zoe.tap("Passer")
+    await zoe.tap("Non")
+    assert f"n°{mission.id} Call solar installers" in zoe.last_text
+    assert "✅ Accepter au tarif affiché" in button_labels(zoe)
 
 
 async def test_default_menu_is_published_per_language(bot: BotHarness) -> None:

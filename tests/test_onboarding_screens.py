@@ -42,6 +42,7 @@ from storage.models import (
     ProspectorProfile,
     Role,
 )
+from tests.test_screens import mission
 
 CATALOGS = Catalogs("fr")
 FR, EN = CATALOGS["fr"], CATALOGS["en"]
@@ -257,3 +258,17 @@ def test_each_role_edits_the_fields_it_signed_up_with() -> None:
 )
 def test_buttons_read_back_as_their_typed_values(button: CallbackData) -> None:
     assert type(button).unpack(button.pack()) == button
+
+
+@pytest.mark.parametrize(
+    ("t", "mentioned"),
+    [
+        (FR, "📌 Vous venez pour la mission n°12 « Call &lt;SaaS&gt; &amp; co »"),
+        (EN, "📌 You came for mission #12 “Call &lt;SaaS&gt; &amp; co”"),
+    ],
+)
+def test_a_newcomer_from_a_mission_link_is_told_it_opens_after_sign_up(
+    t: Translator, mentioned: str
+) -> None:
+    assert mentioned in screens.welcome(t, mission())
+    assert screens.welcome(t) == t("onboarding.welcome")

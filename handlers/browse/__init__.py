@@ -6,6 +6,7 @@ from bot.kit.callbacks import BrowsePageCb, DetailsCb, MyMissionsCb
 from bot.kit.commands import PROSPECTORS, Command
 from bot.kit.context import HomeButton
 from bot.kit.feature import Feature, on_button, on_command
+from bot.kit.links import MISSION_LINK
 from handlers.browse import missions, screens
 from handlers.browse.screens import (
     FilterClearCb,
@@ -51,5 +52,5 @@ FEATURE = Feature(
         notices.ApplicationDeclined: screens.declined_notice,
         notices.MissionClosed: screens.closed_notice,
     },
-    deep_links={missions.DEEP_LINK: missions.follow_link},
+    deep_links={MISSION_LINK: missions.follow_link},
 )

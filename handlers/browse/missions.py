@@ -41,7 +41,6 @@ _TAKEN = key_table(
     }
 )
 _ALREADY = (TakeOutcome.ALREADY_ACTIVE, TakeOutcome.ALREADY_APPLIED)
-DEEP_LINK = re.compile(r"m(\d{1,9})")
 
 
 def _state(context: CallboardContext) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from bot.kit.callbacks import (
 from bot.kit.i18n import Html, Translator, key_table
 from bot.kit.keyboards import button, in_rows, keyboard
 from bot.kit.labels import MISSION_STATUS, PAY_MODEL, SPOKEN_LANGUAGE
+from bot.kit.links import mission_payload
 from bot.kit.notifier import Outbound, text_message
 from bot.kit.screens import pager
 from bot.kit.views import company_card, mission_label
@@ -216,7 +217,7 @@ def edit_pick(t: Translator, mission: Mission) -> Screen:
 
 
 def share(t: Translator, mission: Mission, bot_username: str) -> Html:
-    link = f"https://t.me/{bot_username}?start=m{mission.id}"
+    link = f"https://t.me/{bot_username}?start={mission_payload(mission.id)}"
     return t("mission.share", title=mission.title, link=link)
 
 

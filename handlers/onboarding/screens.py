@@ -10,11 +10,16 @@ from bot.kit.wizard import Screen
 from handlers.onboarding.steps import Field, ProfileFieldCb, fields_of
 from services import validation
 from services.accounts import Profile, Refused, role_of
-from storage.models import CompanyProfile, ProspectorProfile
+from storage.models import CompanyProfile, Mission, ProspectorProfile
 
 
-def welcome(t: Translator) -> Html:
-    return t("onboarding.welcome")
+def welcome(t: Translator, linked: Mission | None = None) -> Html:
+    """The welcome; a newcomer who came from a mission's link is told it opens once they
+    have signed up."""
+    if linked is None:
+        return t("onboarding.welcome")
+    mission = t("onboarding.linked_mission", mission_id=linked.id, title=linked.title)
+    return Html(f"{t('onboarding.welcome')}\n\n{mission}")
 
 
 def signed_up(t: Translator, profile: Profile) -> Html:

@@ -8,13 +8,16 @@ import re
 from telegram import Update
 
 from bot.kit.context import CallboardContext, Route
+from bot.kit.links import mission_of
 from bot.kit.screens import chat_id_of
 from bot.kit.wizard import Begin, CommandEntry, Wizard
 from handlers.onboarding import screens
 from handlers.onboarding.drafts import SignUpDraft, details_of
 from handlers.onboarding.steps import ROLE
 from services import accounts
+from storage.models import MissionStatus
 
+OPEN_MISSIONS = (MissionStatus.OPEN, MissionStatus.PAUSED)
 # Telegram's own limit for /start payloads.
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -28,7 +31,12 @@ async def start(update: Update, context: CallboardContext) -> Begin[SignUpDraft]
     account = context.user_account
     payload = _payload(context)
     if account.role is None:
-        return Begin(SignUpDraft(deep_link=payload), lead=screens.welcome(context.t))
+        linked = mission_of(payload)
+        mission = await context.repos.missions.get(linked) if linked is not None else None
+        # A mission that has ended is not promised: the link then says it is closed.
+        joinable = mission if mission and mission.status in OPEN_MISSIONS else None
+        lead = screens.welcome(context.t, joinable)
+        return Begin(SignUpDraft(deep_link=payload), lead=lead)
     await context.services.publish_menu(context.bot, account)
     await _home(chat_id_of(update), context, payload)
     return None

@@ -30,8 +30,7 @@ from handlers.browse.screens import (
 )
 from handlers.common import LanguageCb
 from handlers.missions.fields import ChoiceCb
-from handlers.missions.posting import NewMissionCb
-from handlers.missions.screens import EditFieldCb, MissionActionCb, PeopleCb
+from handlers.missions.screens import EditFieldCb, MissionActionCb, NewMissionCb, PeopleCb
 from handlers.onboarding.steps import (
     Field,
     LanguageToggleCb,

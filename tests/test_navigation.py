@@ -14,6 +14,9 @@ async def test_home_buttons_open_each_role_screens(bot: BotHarness) -> None:
     await acme.send("/start")
     await acme.tap("My missions")
     assert "not posted any mission" in acme.last_text
+    await acme.tap("New mission")
+    assert "Mission title" in acme.last_text
+    await acme.send("/cancel")
     jo = await onboard_prospector(bot, "Jo")
     assert button_labels(jo)[:2] == ["🔎 Browse missions", "📂 My missions"]
     await jo.tap("Browse missions")

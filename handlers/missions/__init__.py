@@ -28,7 +28,7 @@ FEATURE = Feature(
         on_button(DeclineCb, applicants.decide),
     ),
     home_buttons=(
-        HomeButton(Role.COMPANY, "button.home_newmission", posting.NewMissionCb()),
+        HomeButton(Role.COMPANY, "button.home_newmission", screens.NewMissionCb()),
         HomeButton(Role.COMPANY, "button.home_missions", MissionListCb()),
     ),
     notices={

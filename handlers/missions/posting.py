@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.kit.callbacks import CallbackData
 from bot.kit.context import CallboardContext, Route
 from bot.kit.i18n import Html, Translator
 from bot.kit.screens import chat_id_of, refuse, refuse_other_role
@@ -19,16 +18,10 @@ from handlers.missions.fields import (
     limits,
     shared_values,
 )
+from handlers.missions.screens import NewMissionCb
 from services import mission_form
 from services import missions as rules
 from storage.models import Role
-
-
-class NewMissionCb(CallbackData):
-    """The home screen's *New mission*."""
-
-    prefix = "nn"
-
 
 # The report of a one-message form must fit one Telegram message (4096 characters) whatever
 # was sent: each invalid line is quoted this long at most, and the list stops (with "…") once

@@ -44,6 +44,12 @@ FINISHED = (MissionStatus.CLOSED, MissionStatus.COMPLETED)
 FIELD_LABELS = key_table({field: f"field.{field}" for field in EDITABLE})
 
 
+class NewMissionCb(CallbackData):
+    """The home screen's *New mission*, and the way out of an empty missions list."""
+
+    prefix = "nn"
+
+
 class MissionActionCb(CallbackData):
     """A company's action on the card of one of its missions."""
 
@@ -76,7 +82,8 @@ def mission_list(
     t: Translator, summaries: Sequence[MissionSummary], page: int, total: int
 ) -> Screen:
     if total == 0:
-        return t("missions.none"), None
+        post = button(t.plain("button.home_newmission"), NewMissionCb())
+        return t("missions.none"), keyboard([[post]])
     rows = [
         t(
             "missions.row",

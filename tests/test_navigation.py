@@ -143,3 +143,14 @@ async def test_mymissions_shows_the_offer_on_the_table_while_negotiating(bot: Bo
     await jo.send("/mymissions")
     assert "negotiating · your offer: €15.00" in jo.last_text
     assert "€40.00" not in jo.last_text
+
+
+async def test_writing_to_a_thread_says_how_to_stop(bot: BotHarness) -> None:
+    acme = await onboard_company(bot, "Acme")
+    mission = await post_mission(bot, acme)
+    jo = await onboard_prospector(bot, "Jo", notify=False)
+    await jo.send(f"/start m{mission.id}")
+    await jo.tap("Ask a question")
+    await jo.send("Is Paris included?")
+    await acme.tap("Reply")
+    assert "To stop, send any command (for example /cancel)." in acme.last_text

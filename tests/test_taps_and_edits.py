@@ -53,12 +53,12 @@ async def _prospector_field(bot: BotHarness, user: FakeUser, field: str) -> Any:
 
 COMPANY_EDITS = [
     ("✏️ Sector", ["Software"], "sector", "software", "Sector: Software"),
-    ("✏️ SIREN", ["Skip"], "siren", None, "SIREN: —"),
+    ("✏️ SIREN", ["Clear"], "siren", None, "SIREN: —"),
 ]
 PROSPECTOR_EDITS = [
     ("✏️ Languages", ["German", "Done"], "languages", ("fr", "de"), "Languages: French, German"),
     ("✏️ Specialties", ["B2C", "Done"], "specialties", ("b2b", "b2c", "appointments"), "B2C"),
-    ("✏️ Bio", ["Skip"], "bio", "", "Bio: —"),
+    ("✏️ Bio", ["Clear"], "bio", "", "Bio: —"),
     ("✏️ Alerts", ["No"], "notify_new_missions", False, "New-mission alerts: No"),
 ]
 

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import StringConstraints
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.kit.callbacks import CallbackData, MissionCardCb, ReviewCb
+from bot.kit.callbacks import CallbackData, MissionCardCb, MissionListCb, ReviewCb
 from bot.kit.i18n import Html, Translator
 from bot.kit.keyboards import button, keyboard
 from bot.kit.notifier import Outbound, text_message
@@ -155,8 +155,11 @@ def _back_to_mission(t: Translator, mission_id: int) -> list[InlineKeyboardButto
 
 
 def nothing_to_review(t: Translator, mission_id: int) -> Screen:
-    back = _back_to_mission(t, mission_id)
-    return t("review.none"), keyboard([back]) if back else None
+    """Back to the mission the results were asked for, or to the company's missions."""
+    back = _back_to_mission(t, mission_id) or [
+        button(t.plain("button.home_missions"), MissionListCb())
+    ]
+    return t("review.none"), keyboard([back])
 
 
 def page_footer(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +36,7 @@ ACTIVE = "🔥 Prospectors active in the last 30 days"
 SEND = "📣 Send"
 CANCEL = "✖️ Cancel"
 UNKNOWN = "I did not understand that. Send /help to see the commands."
+REPORT = re.compile(r"^📣 Broadcast #\d+ finished\.")
 # What looks like HTML is the admin's text: it must arrive as typed, never escaped.
 BOLD_TEXT = "Big <b>news</b> & more: 5 < 6"
 # "Big" in bold, "news" in italics, and a link on "more" (ASCII: offsets are indexes).
@@ -323,7 +325,9 @@ async def test_progress_is_edited_at_most_every_5_s_and_the_report_is_sent_once(
         await track(bot)
     await bot.restart()
     await track(bot)
-    reports = [text for text in admin.texts if "Blocked the bot" in text]
+    # The report is its own message, headed "Broadcast #N finished." (the progress message
+    # ends "to …: finished." and has the same counters).
+    reports = [text for text in admin.texts if REPORT.search(text)]
     assert len(reports) == 1 and "Delivered: 3" in reports[0]
     assert all(len(copies_of(admin.sent[-1], company)) == 1 for company in companies)
 

@@ -53,8 +53,8 @@ STEPS = {
         "/payouts",
         "Marquer payé",
     ],
-    ("en", None): ["/start", "Company", "Prospector"],
-    ("fr", None): ["/start", "Entreprise", "Prospecteur"],
+    ("en", None): ["/start", "Company", "Prospector", "/language"],
+    ("fr", None): ["/start", "Entreprise", "Prospecteur", "/language"],
 }
 MENU = {"en": "Every command is in the menu", "fr": "Toutes les commandes sont dans le menu"}
 

@@ -15,6 +15,7 @@ from bot.kit.context import CallboardContext, HomeButton, Route
 from bot.kit.feature import Feature, Stage, on_button, on_command
 from bot.kit.i18n import LANGUAGES, Html, Translator, key_table
 from bot.kit.keyboards import button, in_rows, keyboard
+from bot.kit.pending import drop_pending
 from bot.kit.screens import answer_unknown, show_screen
 from storage.models import Role
 
@@ -141,8 +142,10 @@ async def set_language(update: Update, context: CallboardContext) -> None:
 
 
 async def cancel_nothing(update: Update, context: CallboardContext) -> None:
+    """/cancel outside any wizard: drops a screen whose *Cancel* button is still live."""
     assert update.effective_chat
-    await context.bot.send_message(update.effective_chat.id, context.t("cancel.nothing"))
+    dropped = await drop_pending(context)
+    await context.bot.send_message(update.effective_chat.id, context.t(dropped or "cancel.nothing"))
 
 
 async def help_button(update: Update, context: CallboardContext) -> None:

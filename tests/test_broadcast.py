@@ -244,6 +244,34 @@ async def test_cancel_under_the_preview_sends_nothing(bot: BotHarness, admin: Fa
     assert admin.messages[-2].buttons() == []
 
 
+async def test_cancel_command_drops_a_pending_preview(bot: BotHarness, admin: FakeUser) -> None:
+    """/cancel after the preview does what its Cancel button does, and only once."""
+    [company] = await onboard_companies(bot, ["Acme"])
+    await prepare(bot, admin, COMPANIES, lambda: bot.fake.user_sends_text(admin.id, "Hi"))
+    source, preview = admin.sent[-1], admin.messages[-1]
+    assert [label for label, _, _ in preview.buttons()] == [SEND, CANCEL]
+
+    await admin.send("/cancel")
+    await track(bot)
+
+    assert admin.last_text == "Broadcast cancelled: nothing was sent."
+    assert preview.buttons() == []
+    assert not copies_of(source, company)
+    assert await rows(bot, "SELECT * FROM broadcasts") == []
+    await admin.send("/cancel")
+    assert admin.last_text == "There is nothing to cancel."
+
+
+async def test_cancel_command_after_send_has_nothing_to_drop(
+    bot: BotHarness, admin: FakeUser
+) -> None:
+    await onboard_companies(bot, ["Acme"])
+    await prepare(bot, admin, COMPANIES, lambda: bot.fake.user_sends_text(admin.id, "Hi"))
+    await admin.tap(SEND)
+    await admin.send("/cancel")
+    assert admin.last_text == "There is nothing to cancel."
+
+
 async def test_an_empty_audience_is_said_and_never_offered_or_sent(
     bot: BotHarness, admin: FakeUser
 ) -> None:

@@ -193,6 +193,13 @@ def export_filename(mission_id: int) -> str:
     return f"mission-{mission_id}-results.csv"
 
 
+def export_sent(t: Translator, mission_id: int, title: str) -> Screen:
+    """The picker once a mission is picked: which file follows, and the way back to pick
+    another. Putting it in place of the picker is what makes a tap act once."""
+    back = button(t.plain("button.back_list"), ExportListCb())
+    return t("export.sent", mission_id=mission_id, title=title), keyboard([[back]])
+
+
 def export_list(
     t: Translator, summaries: Sequence[MissionSummary], page: int, total: int
 ) -> Screen:

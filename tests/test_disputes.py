@@ -271,3 +271,16 @@ async def test_only_admins_have_disputes(bot: BotHarness) -> None:
     await ada.tap_forged(DecideCb(dispute_id=dispute_id + 1, verdict="keep").pack())
     assert ada.alerts[-1] == STALE
     assert await tables(bot) == before
+
+
+async def test_admin_alerts_follow_each_admins_language_else_the_default(
+    two_admins: BotHarness,
+) -> None:
+    """Telegram tells a bot a user's language only with their updates: an admin who wrote
+    gets alerts in their language, one who never wrote in DEFAULT_LANGUAGE (fr here)."""
+    await admin(two_admins, "Ada", 998)
+    await disputed(two_admins)
+    [to_ada] = await outbox_texts(two_admins, 998)
+    [to_silent] = await outbox_texts(two_admins, 999)
+    assert to_ada.startswith("⚖️ <b>New dispute</b> on result #1")
+    assert to_silent.startswith("⚖️ <b>Nouveau litige</b> sur le résultat n°1")

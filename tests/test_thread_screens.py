@@ -109,6 +109,16 @@ def test_the_sender_is_told_a_long_message_went_in_parts(language: str, told: st
     assert screens.sent(t, head, 1) == t("thread.sent", header=head)
 
 
+@pytest.mark.parametrize(("language", "row"), [("fr", "n°12 · P-0042"), ("en", "#12 · P-0042")])
+def test_thread_rows_number_missions_as_each_language_does(language: str, row: str) -> None:
+    thread = Thread(id=4, mission_id=12, prospector_id=7, company_id=1)
+    summary = ThreadSummary(
+        thread=thread, mission_title="X", prospector_number=42, company_name="Acme", unread=0
+    )
+    _, markup = screens.thread_list(tr(language), 1, [summary], 0, 1, None)
+    assert markup is not None and markup.inline_keyboard[0][0].text == row
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_thread_opened_from_a_mission_goes_back_to_its_threads(language: str) -> None:
     t = tr(language)

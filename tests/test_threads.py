@@ -334,5 +334,5 @@ async def test_leaving_withdraws_the_offer_the_company_was_about_to_accept(
     assert await snapshot(bot) == before
     assert (await assignments(bot, mission_id))[0]["status"] == "left"
     await company.send("/threads")
-    await company.tap(f"#{mission_id}")
+    await company.tap(f"n°{mission_id} · P-0001")
     assert "offre à 15,00 € (retirée)" in spaced(company.last_text)

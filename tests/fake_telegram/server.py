@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -46,10 +47,8 @@ class _Server(ThreadingHTTPServer):
         with self._open_lock:
             connections, self._open = self._open, set()
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):  # the client may have hung up already
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # the client already hung up
 
 
 class FakeTelegramServer:

@@ -158,7 +158,7 @@ def build_application(
         concurrency=PAID_OUTBOX_CONCURRENCY if settings.broadcast_paid else OUTBOX_CONCURRENCY,
         stop_timeout=STOP_SEND_GRACE,
     )
-    db = Database(settings.database_path)
+    db = Database(settings.database_path, stats_file=settings.writer_stats_file)
     update_queue = InboxQueue(db, InboxRepository(db, clock))
 
     async def post_init(application: CallboardApp) -> None:

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Where the database writer's counters are kept up to date, for benchmarks (see
+    # docs/architecture.md); none by default.
+    writer_stats_file: Path | None = None
 
     @field_validator("bot_token")
     @classmethod

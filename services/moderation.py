@@ -92,7 +92,8 @@ async def ban(deps: Deps, admin_id: int, ref: UserRef, reason: str | None) -> Mo
         paused = await repos.missions.pause_open_of_company(tx, user.id)
         withdrawn = await _withdraw_claims(deps, tx, user.id)
         # The notice sent now is today's: the account guard repeats it a day later at most.
-        await repos.users.claim_ban_notice(tx, user.id, to_db(deps.clock.now()))
+        not_since = to_db(deps.clock.now())
+        await tx.run(lambda s: repos.users.claim_ban_notice(s, user.id, not_since))
         await deps.notifier.notify(tx, user.id, notices.AccountBanned(reason=reason))
         details: dict[str, object] = {
             "name": subject.name,

@@ -117,22 +117,25 @@ async def post(
     file_id: str | None = None,
 ) -> Posted:
     """Store what the sender said and relay it to the other side. Answering a thread means
-    having read it."""
+    having read it.
+
+    The names are read before the transaction, not in it: they decide no write, and the
+    writer stays free meanwhile."""
     recipient = thread.other_side(sender_id)
     repos = deps.repos
+    relayed = notices.MessageRelayed(
+        thread_id=thread.id,
+        mission_id=thread.mission_id,
+        other=await public_name(deps, thread, recipient),
+        kind=kind,
+        body=body,
+        file_id=file_id,
+    )
+    other = await public_name(deps, thread, sender_id)
     async with deps.db.transaction() as tx:
         await repos.threads.mark_read(tx, thread.id, sender_id)
         await repos.threads.add_message(tx, thread.id, sender_id, kind, body=body, file_id=file_id)
-        relayed = notices.MessageRelayed(
-            thread_id=thread.id,
-            mission_id=thread.mission_id,
-            other=await public_name(deps, thread, recipient, tx),
-            kind=kind,
-            body=body,
-            file_id=file_id,
-        )
         await deps.notifier.notify(tx, recipient, relayed)
-        other = await public_name(deps, thread, sender_id, tx)
     return Posted(other)
 
 

@@ -59,6 +59,7 @@ class BotHarness:
         flood_guard: FloodGuard | None = None,
         fan_out_chunk: int = CHUNK_SIZE,
         overall_rate: float = 0,
+        persistence_interval: float = 1.0,
     ) -> None:
         self.settings = settings
         self.fake = fake
@@ -68,6 +69,7 @@ class BotHarness:
         self.fan_out_chunk = fan_out_chunk
         # PTB's cap on every call (bot.app); 0, no cap, unless a test is about pacing.
         self.overall_rate = overall_rate
+        self.persistence_interval = persistence_interval
         self.app: CallboardApp | None = None
         self._ids = itertools.count(1001)
 
@@ -87,6 +89,7 @@ class BotHarness:
             # Scripted users type faster than people; the flood test sets its own guard.
             flood_guard=self.flood_guard or FloodGuard(limit=10_000),
             fan_out_chunk=self.fan_out_chunk,
+            persistence_interval=self.persistence_interval,
         )
         await app.initialize()
         assert app.post_init is not None

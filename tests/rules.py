@@ -57,9 +57,12 @@ async def open_deps(path: Path) -> tuple[Deps, RecordingNotifier]:
 
 
 async def seed_user(deps: Deps, user_id: int, role: Role, name: str = "User") -> None:
+    users = deps.repos.users
     async with deps.db.transaction() as tx:
-        await deps.repos.users.seen(tx, user_id, first_name=name, username=None, language="en")
-        await deps.repos.users.set_role(tx, user_id, role)
+        await tx.run(
+            lambda s: users.seen(s, user_id, first_name=name, username=None, language="en")
+        )
+        await users.set_role(tx, user_id, role)
 
 
 async def seed_company(deps: Deps, user_id: int, name: str = "Acme") -> None:

@@ -21,8 +21,10 @@ PROSPECTOR = ProspectorDetails(
 
 async def newcomer(bot: BotHarness, user_id: int) -> None:
     services = bot.services
-    async with services.db.transaction() as tx:
-        await services.repos.users.seen(tx, user_id, first_name="N", username=None, language="en")
+    users = services.repos.users
+    await services.db.write(
+        lambda tx: users.seen(tx, user_id, first_name="N", username=None, language="en")
+    )
 
 
 async def test_a_sign_up_gives_the_role_and_the_profile_once(bot: BotHarness) -> None:

@@ -133,7 +133,7 @@ class Population:
         async with bot.services.db.transaction() as tx:
             await repos.users.set_banned(tx, self.banned.id, True)
             await repos.users.set_banned(tx, self.banned_company.id, True)
-            await repos.users.mark_blocked(tx, self.blocking.id)
+            await tx.run(lambda s: repos.users.mark_blocked(s, self.blocking.id))
         bot.fake.block(self.blocking.id)
         # A month and a day later, only some have been back.
         assert isinstance(bot.clock, ManualClock)
@@ -257,8 +257,8 @@ async def test_an_empty_audience_is_said_and_never_offered_or_sent(
     # The company leaves the audience before the older preview's Send is tapped.
     bot.fake.block(company.id)
     await bot.services.outbox.drain()
-    async with bot.services.db.transaction() as tx:
-        await bot.services.repos.users.mark_blocked(tx, company.id)
+    users = bot.services.repos.users
+    await bot.services.db.write(lambda tx: users.mark_blocked(tx, company.id))
     await admin.tap(SEND)
     await track(bot)
 

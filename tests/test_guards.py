@@ -28,6 +28,30 @@ async def test_duplicated_update_is_processed_once(bot: BotHarness) -> None:
     assert len(alice.texts) == 2
 
 
+async def test_the_guards_write_in_one_transaction(fake: FakeTelegram, db_path: Path) -> None:
+    """Before any feature, an update costs two write transactions: the inbox stores it,
+    then one transaction claims it and refreshes the sender's row. /help writes nothing
+    itself; PTB's persistence, which writes once a second, is put off for the count."""
+    bot = BotHarness(make_settings(db_path, fake.token), fake, persistence_interval=3600)
+    await bot.start()
+    try:
+        alice = bot.user("Alice")
+        await alice.send("/start")
+        fake.add_user(alice.id, "Alicia", language_code="en")
+        stats = bot.services.db.stats
+        transactions, round_trips = stats.transactions, stats.round_trips
+
+        await alice.send("/help")
+
+        assert "Commands" in alice.last_text
+        assert (stats.transactions - transactions, stats.round_trips - round_trips) == (2, 2)
+        account = await bot.services.repos.users.get(alice.id)
+        assert account is not None and account.first_name == "Alicia"
+        assert await bot.services.repos.inbox.pending() == []
+    finally:
+        await bot.stop()
+
+
 async def test_banned_user_changes_nothing_and_is_told_once_a_day(
     fake: FakeTelegram, db_path: Path
 ) -> None:
@@ -135,7 +159,7 @@ async def test_a_guard_that_cannot_reach_the_database_stops_the_update_with_one_
     await alice.send("/start")
     repos = bot.services.repos
 
-    async def locked(*args: object, **kwargs: object) -> bool:
+    def locked(*args: object, **kwargs: object) -> bool:
         raise sqlite3.OperationalError("database is locked")
 
     if failing == "dedupe record":

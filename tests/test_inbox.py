@@ -36,22 +36,20 @@ async def test_an_update_is_claimed_once_and_pending_ones_wait_for_a_run(db_path
     await database.open()
     inbox = InboxRepository(database, clock)
     try:
-        async with database.transaction() as tx:
-            assert await inbox.receive(tx, 7, '{"update_id": 7}')
-            assert await inbox.receive(tx, 5, '{"update_id": 5}')
-            assert not await inbox.receive(tx, 7, '{"update_id": 7}')
+        assert await database.write(lambda tx: inbox.receive(tx, 7, '{"update_id": 7}'))
+        assert await database.write(lambda tx: inbox.receive(tx, 5, '{"update_id": 5}'))
+        assert not await database.write(lambda tx: inbox.receive(tx, 7, '{"update_id": 7}'))
         assert await inbox.pending() == [(5, '{"update_id": 5}'), (7, '{"update_id": 7}')]
-        async with database.transaction() as tx:
-            assert await inbox.claim(tx, 7)
-            assert not await inbox.claim(tx, 7)
-            # An update handed to the application without the inbox is recorded all the same.
-            assert await inbox.claim(tx, 9)
-            assert not await inbox.claim(tx, 9)
+        assert await database.write(lambda tx: inbox.claim(tx, 7))
+        assert not await database.write(lambda tx: inbox.claim(tx, 7))
+        # An update handed to the application without the inbox is recorded all the same.
+        assert await database.write(lambda tx: inbox.claim(tx, 9))
+        assert not await database.write(lambda tx: inbox.claim(tx, 9))
         assert await inbox.pending() == [(5, '{"update_id": 5}')]
         clock.advance(timedelta(days=3))
         async with database.transaction() as tx:
             assert await inbox.forget_before(tx, clock.now() - timedelta(days=2)) == 2
-            assert not await inbox.receive(tx, 5, '{"update_id": 5}')
+        assert not await database.write(lambda tx: inbox.receive(tx, 5, '{"update_id": 5}'))
         assert await inbox.pending() == [(5, '{"update_id": 5}')]
     finally:
         await database.close()
@@ -74,8 +72,8 @@ async def test_updates_already_processed_stay_recorded_across_the_inbox_migratio
     database = Database(db_path)
     await database.open()
     try:
-        async with database.transaction() as tx:
-            assert not await InboxRepository(database, ManualClock()).claim(tx, 41)
+        inbox = InboxRepository(database, ManualClock())
+        assert not await database.write(lambda tx: inbox.claim(tx, 41))
     finally:
         await database.close()
 
@@ -88,7 +86,7 @@ async def test_an_update_the_inbox_cannot_store_is_refused_then_taken_when_sent_
     alice = bot.user("Alice")
     update = bot.fake.user_sends_text(alice.id, "/help")
 
-    async def full(*args: object, **kwargs: object) -> bool:
+    def full(*args: object, **kwargs: object) -> bool:
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(InboxRepository, "receive", full)

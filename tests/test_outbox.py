@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from bot.kit.outbox import OutboxOptions, TokenBucket, enqueue_send
-from storage.database import Transaction
+from storage.database import SyncTransaction, Transaction
 from storage.models import OutboxMessage, OutboxStatus, Priority
 from storage.repositories import OutboxRepository
 from storage.repositories.outbox import Lane
@@ -606,13 +606,13 @@ async def test_a_full_disk_sends_nothing_twice_and_everything_once_after(
     tries = 0
     mark_sent = outbox.mark_sent
 
-    async def refused_while_full(tx: Transaction, row_id: int, message_id: int | None) -> None:
+    def refused_while_full(tx: SyncTransaction, row_id: int, message_id: int | None) -> None:
         # Where SQLite would refuse the write with SQLITE_FULL.
         nonlocal tries
         tries += 1
         if disk_full:
             raise sqlite3.OperationalError("database or disk is full")
-        await mark_sent(tx, row_id, message_id)
+        mark_sent(tx, row_id, message_id)
 
     monkeypatch.setattr(outbox, "mark_sent", refused_while_full)
     mark = log.mark()
@@ -679,11 +679,11 @@ async def test_outcomes_kept_at_stop_are_recorded_so_nothing_is_sent_again_after
     mark_sent = outbox.mark_sent
     refusals = iter([sqlite3.OperationalError("database is locked")])
 
-    async def refused_once(tx: Transaction, row_id: int, message_id: int | None) -> None:
+    def refused_once(tx: SyncTransaction, row_id: int, message_id: int | None) -> None:
         refusal = next(refusals, None)
         if refusal is not None:
             raise refusal
-        await mark_sent(tx, row_id, message_id)
+        mark_sent(tx, row_id, message_id)
 
     monkeypatch.setattr(outbox, "mark_sent", refused_once)
     mark = log.mark()

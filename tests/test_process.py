@@ -48,7 +48,8 @@ def wait_for(condition: object, seconds: float = 30) -> None:
 
 
 def test_bot_answers_start_and_stops_on_sigterm(tmp_path: Path, server: FakeTelegramServer) -> None:
-    env = bot_env(tmp_path, server)
+    stats_file = tmp_path / "writer.json"
+    env = bot_env(tmp_path, server, WRITER_STATS_FILE=str(stats_file))
     env["PYTHONPATH"] = str(ROOT)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot"], env=env, cwd=tmp_path,
@@ -76,6 +77,10 @@ def test_bot_answers_start_and_stops_on_sigterm(tmp_path: Path, server: FakeTele
     assert elapsed < 5, f"took {elapsed:.1f}s to stop"
     assert api.token not in stderr
     assert "Traceback" not in stderr
+    # For benchmarks: the writer's counters, in the file and in the log at the stop.
+    stats = json.loads(stats_file.read_text())
+    assert stats["transactions"] >= 2 and stats["held_seconds"] > 0
+    assert "writer: " in stderr and "lock held" in stderr
 
 
 def test_missing_token_exits_2_with_one_line(tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 import os
 import re
 import sqlite3
@@ -20,7 +22,7 @@ import pytest
 import storage.migrations
 from bot.kit.persistence import SqlitePersistence
 from storage.clock import ManualClock
-from storage.database import Database
+from storage.database import STATS_INTERVAL, Database, SyncTransaction
 from storage.migrations import DatabaseTooNewError, migration_scripts
 from storage.models import AuditAction
 from storage.repositories import AuditRepository
@@ -372,6 +374,89 @@ async def test_reads_do_not_see_an_open_transactions_changes(db: Database) -> No
     assert await db.read.fetch_value(count) == 1
 
 
+async def test_a_unit_of_work_commits_what_it_returns_and_rolls_back_what_it_raises(
+    db: Database,
+) -> None:
+    count = "SELECT COUNT(*) FROM users"
+
+    def add_two(tx: SyncTransaction) -> int:
+        tx.execute(ADD_USER, (1, "Ann"))
+        tx.execute(ADD_USER, (2, "Bob"))
+        return int(tx.fetch_value(count))
+
+    assert await db.write(add_two) == 2
+    assert await db.read.fetch_value(count) == 2
+
+    def add_then_fail(tx: SyncTransaction) -> None:
+        tx.execute(ADD_USER, (3, "Cid"))
+        tx.execute(ADD_USER, (3, "Cid again"))
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.write(add_then_fail)
+    assert await db.read.fetch_value(count) == 2, "the first statement was kept"
+
+    # An async function would silently write nothing: it is refused, and nothing is kept.
+    async def not_a_unit(tx: SyncTransaction) -> None:
+        tx.execute(ADD_USER, (4, "Dan"))
+
+    with pytest.raises(TypeError, match="coroutine"):
+        await db.write(not_a_unit)  # type: ignore[arg-type]
+    # The writer is usable again afterwards, in either form.
+    await db.write(lambda tx: tx.execute(ADD_USER, (5, "Eve")))
+    async with db.transaction() as tx:
+        await tx.execute(ADD_USER, (6, "Fay"))
+    assert await db.read.fetch_value(count) == 4
+
+
+async def test_the_writer_counts_its_transactions_round_trips_and_lock_time(
+    db: Database,
+) -> None:
+    start = db.stats.snapshot()
+    await db.write(lambda tx: tx.execute(ADD_USER, (1, "Ann")))
+    async with db.transaction() as tx:
+        # BEGIN goes with the first statement; the second, then COMMIT: three round-trips.
+        await tx.execute(ADD_USER, (2, "Bob"))
+        await tx.run(lambda s: [s.execute(ADD_USER, (n, "Many")) for n in (3, 4, 5)])
+    async with db.transaction():
+        pass  # no statement: no round-trip at all
+    await db.read.fetch_value("SELECT COUNT(*) FROM users")  # a read is not the writer's
+
+    stats = db.stats
+    assert stats.transactions - start["transactions"] == 3
+    assert stats.round_trips - start["round_trips"] == 1 + 3
+    assert stats.held_seconds > start["held_seconds"]
+
+    async def hold(seconds: float) -> None:
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE users SET first_name = first_name")
+            await asyncio.sleep(seconds)
+
+    waited = stats.waited_seconds
+    await asyncio.gather(hold(0.05), hold(0))
+    assert stats.waited_seconds - waited >= 0.04, "the second waited for the first"
+
+
+async def test_the_writer_stats_file_is_kept_up_to_date_and_written_at_close(
+    db_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    stats_file = tmp_path / "writer.json"
+    database = Database(db_path, stats_file=stats_file)
+    await database.open()
+    try:
+        await database.write(lambda tx: tx.execute(ADD_USER, (1, "Ann")))
+        await asyncio.sleep(STATS_INTERVAL * 1.5)
+        running = json.loads(stats_file.read_text())
+        assert running["transactions"] == 1
+    finally:
+        with caplog.at_level(logging.INFO, logger="storage.database"):
+            await database.close()
+    final = json.loads(stats_file.read_text())
+    assert final["transactions"] == 1 and final["round_trips"] == 1
+    assert final["clock"] >= running["clock"]
+    assert {"held_seconds", "waited_seconds", "opened_at"} <= final.keys()
+    assert any("1 write transactions" in r.message for r in caplog.records)
+
+
 # ----------------------------------------------------------------------------- persistence
 
 
@@ -422,3 +507,29 @@ async def test_audit_rows_page_newest_first_and_roll_back_with_their_action(
         (AuditAction.BAN, 12, {"missions_paused": 12}),
         (AuditAction.BAN, 11, {"missions_paused": 11}),
     ]
+
+
+async def test_persistence_writes_only_what_changed(db_path: Path) -> None:
+    """PTB hands over every active user's data each second, changed or not; only changes
+    may take the single writer."""
+    db = Database(db_path)
+    persistence = SqlitePersistence(db)
+    try:
+        assert await persistence.get_user_data() == {}
+        assert await persistence.get_conversations("wizard") == {}
+        before = db.stats.transactions
+        for _ in range(3):
+            await persistence.update_user_data(7, {"step": 2})
+            await persistence.update_user_data(8, {})  # never had data
+            await persistence.update_conversation("wizard", (7, 7), "TITLE")
+            await persistence.update_conversation("wizard", (8, 8), None)
+        assert db.stats.transactions - before == 2
+
+        await persistence.update_user_data(7, {"step": 3})
+        await persistence.update_user_data(7, {})
+        await persistence.update_conversation("wizard", (7, 7), None)
+        assert db.stats.transactions - before == 5
+        assert await db.read.fetch_all("SELECT * FROM persistence_user_data") == []
+        assert await db.read.fetch_all("SELECT * FROM persistence_conversations") == []
+    finally:
+        await db.close()

@@ -1,8 +1,8 @@
 """Checks that run before any feature handler, as TypeHandlers in negative groups.
 
-Each ends with ApplicationHandlerStop when the update must go no further. The dedupe record
-and the account load fail closed: when they cannot do their check, the update goes no
-further either (see `fail_closed`).
+Each ends with ApplicationHandlerStop when the update must go no further. The admission (the
+dedupe record, the flood check and the account load, in one transaction) fails closed: when
+it cannot do its checks, the update goes no further either (see `fail_closed`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Coroutine, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from telegram import Update
@@ -26,12 +28,12 @@ from bot.kit.errors import apologise
 from bot.kit.i18n import language_for
 from bot.kit.screens import answer_unknown, refuse
 from storage.clock import to_db
+from storage.database import SyncTransaction
+from storage.models import User
 
 _LOGGER = logging.getLogger(__name__)
 
-DEDUPE_GROUP = -40
-FLOOD_GROUP = -35
-ACCOUNT_GROUP = -30
+ADMISSION_GROUP = -40
 KINDS_GROUP = -28
 # After the account is known, before features (see bot.kit.wizard).
 WIZARD_GROUP = -25
@@ -71,52 +73,87 @@ class FloodGuard:
         return "warn"
 
 
-async def skip_processed(update: Update, context: CallboardContext) -> None:
-    async with context.db.transaction() as tx:
-        first_time = await context.repos.inbox.claim(tx, update.update_id)
-    if not first_time:
+class Verdict(StrEnum):
+    PROCESS = "process"
+    DUPLICATE = "duplicate"
+    FLOOD_WARN = "flood warn"
+    FLOOD_DROP = "flood drop"
+    # Not from a person in a private chat: features never see it.
+    ELSEWHERE = "elsewhere"
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What the admission's transaction decided; `account` only when the update goes on
+    to the features (or is turned away as a banned user's)."""
+
+    verdict: Verdict
+    account: User | None = None
+    notify_ban: bool = False
+
+
+def make_admission(flood: FloodGuard) -> Guard:
+    """The guards that write, as one transaction run in one call on the writer's thread: the
+    dedupe record (the update's inbox row is claimed), the flood check (in memory), then the
+    sender's row refreshed (and, when banned, the day's ban notice claimed). Each check runs
+    only if the one before let the update through, as separate guards would; written
+    together, an update costs one write transaction here instead of two.
+
+    The flood guard is consulted only inside that job, so only the writer's thread ever
+    touches it, one job at a time."""
+
+    async def admit(update: Update, context: CallboardContext) -> None:
+        repos = context.repos
+        update_id, user, chat = update.update_id, update.effective_user, update.effective_chat
+        now = time.monotonic()
+        language = language_for(
+            user.language_code if user else None, context.settings.default_language
+        )
+        ban_notice_not_since = to_db(context.clock.now() - BAN_NOTICE_EVERY)
+
+        def record(tx: SyncTransaction) -> Admission:
+            if not repos.inbox.claim(tx, update_id):
+                return Admission(Verdict.DUPLICATE)
+            if user is None:
+                return Admission(Verdict.ELSEWHERE)
+            flood_verdict = flood.check(user.id, now)
+            if flood_verdict != "ok":
+                return Admission(
+                    Verdict.FLOOD_WARN if flood_verdict == "warn" else Verdict.FLOOD_DROP
+                )
+            if chat is None or chat.type != ChatType.PRIVATE or user.is_bot:
+                return Admission(Verdict.ELSEWHERE)
+            account = repos.users.seen(
+                tx, user.id, first_name=user.first_name, username=user.username, language=language
+            )
+            notify_ban = account.is_banned and repos.users.claim_ban_notice(
+                tx, user.id, ban_notice_not_since
+            )
+            return Admission(Verdict.PROCESS, account, notify_ban)
+
+        admission = await context.db.write(record)
+        await _act_on(admission, update, context)
+
+    return admit
+
+
+async def _act_on(admission: Admission, update: Update, context: CallboardContext) -> None:
+    """Stop the update unless the admission let it through; say what the user must hear."""
+    chat = update.effective_chat
+    if admission.verdict == Verdict.DUPLICATE:
         _LOGGER.info("update %s already processed; ignored", update.update_id)
-        raise ApplicationHandlerStop
-
-
-def make_flood_check(guard: FloodGuard) -> Guard:
-    async def limit_flood(update: Update, context: CallboardContext) -> None:
+    elif admission.verdict == Verdict.FLOOD_WARN and chat is not None:
         user = update.effective_user
-        if user is None:
-            return
-        verdict = guard.check(user.id, time.monotonic())
-        if verdict == "ok":
-            return
-        if verdict == "warn" and update.effective_chat:
-            t = context.services.catalogs.for_code(user.language_code)
-            await context.bot.send_message(update.effective_chat.id, t("guard.flood"))
+        t = context.services.catalogs.for_code(user.language_code if user else None)
+        await context.bot.send_message(chat.id, t("guard.flood"))
+    if admission.account is None:
         raise ApplicationHandlerStop
-
-    return limit_flood
-
-
-async def load_account(update: Update, context: CallboardContext) -> None:
-    """Refresh the sender's row, stop anything outside private chats and from banned users."""
-    chat, user = update.effective_chat, update.effective_user
-    if user is None or chat is None or chat.type != ChatType.PRIVATE or user.is_bot:
-        raise ApplicationHandlerStop
-    async with context.db.transaction() as tx:
-        account = await context.repos.users.seen(
-            tx,
-            user.id,
-            first_name=user.first_name,
-            username=user.username,
-            language=language_for(user.language_code, context.settings.default_language),
-        )
-        notify_ban = account.is_banned and await context.repos.users.claim_ban_notice(
-            tx, user.id, to_db(context.clock.now() - BAN_NOTICE_EVERY)
-        )
-    context.account = account
-    if not account.is_banned:
+    context.account = admission.account
+    if not admission.account.is_banned:
         return
     if update.callback_query:
         await update.callback_query.answer()
-    if notify_ban:
+    if admission.notify_ban and chat is not None:
         await context.bot.send_message(chat.id, context.t("guard.banned"))
     raise ApplicationHandlerStop
 
@@ -176,7 +213,6 @@ def admins_only(commands: Collection[str], buttons: Sequence[type[CallbackData]]
 
 
 def register(application: CallboardApp, flood_guard: FloodGuard) -> None:
-    application.add_handler(TypeHandler(Update, fail_closed(skip_processed)), group=DEDUPE_GROUP)
-    application.add_handler(TypeHandler(Update, make_flood_check(flood_guard)), group=FLOOD_GROUP)
-    application.add_handler(TypeHandler(Update, fail_closed(load_account)), group=ACCOUNT_GROUP)
+    admission = fail_closed(make_admission(flood_guard))
+    application.add_handler(TypeHandler(Update, admission), group=ADMISSION_GROUP)
     application.add_handler(TypeHandler(Update, handled_kinds_only), group=KINDS_GROUP)

@@ -53,9 +53,9 @@ class InboxQueue(asyncio.Queue[object]):
 
     async def _receive(self, update: Update) -> bool:
         """Store the update; False if the inbox already had it (queued or handled)."""
+        update_id, payload = update.update_id, update.to_json()
         try:
-            async with self._db.transaction() as tx:
-                return await self._inbox.receive(tx, update.update_id, update.to_json())
+            return await self._db.write(lambda tx: self._inbox.receive(tx, update_id, payload))
         except sqlite3.Error as exc:
             raise UpdateNotStoredError(
                 f"update {update.update_id} could not be stored: {exc}"

@@ -27,7 +27,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,7 +36,7 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from storage.clock import Clock
-from storage.database import Database, Transaction
+from storage.database import Database, SyncTransaction, Transaction
 from storage.models import OutboxMessage, Priority
 from storage.repositories import OutboxRepository, UserRepository
 from storage.repositories.outbox import Lane
@@ -76,8 +76,8 @@ class OutboxOptions:
     record_backoff_max: float = 5.0
 
 
-# Writes what became of a row, in the given transaction.
-RecordOutcome = Callable[[Transaction], Awaitable[None]]
+# Writes what became of a row, in the given transaction, on the writer's thread.
+RecordOutcome = Callable[[SyncTransaction], None]
 
 
 async def enqueue_send(
@@ -329,8 +329,8 @@ class OutboxDispatcher:
             _LOGGER.error("outbox: row %s failed: %s", row.id, exc.message)
             return self._mark(self._outbox.mark_failed, row, exc.message)
 
-        async def sent(tx: Transaction) -> None:
-            await self._outbox.mark_sent(tx, row.id, message_id)
+        def sent(tx: SyncTransaction) -> None:
+            self._outbox.mark_sent(tx, row.id, message_id)
 
         return sent
 
@@ -358,32 +358,31 @@ class OutboxDispatcher:
     def _retry(self, row: OutboxMessage, delay: float, error: str, *, count: bool) -> RecordOutcome:
         not_before = self._clock.now() + timedelta(seconds=delay)
 
-        async def later(tx: Transaction) -> None:
-            await self._outbox.retry_later(tx, row.id, not_before, error, count=count)
+        def later(tx: SyncTransaction) -> None:
+            self._outbox.retry_later(tx, row.id, not_before, error, count=count)
 
         return later
 
     def _blocked(self, row: OutboxMessage, error: str) -> RecordOutcome:
-        async def blocked(tx: Transaction) -> None:
-            await self._users.mark_blocked(tx, row.chat_id)
-            await self._outbox.mark_undeliverable(tx, row.id, error)
+        def blocked(tx: SyncTransaction) -> None:
+            self._users.mark_blocked(tx, row.chat_id)
+            self._outbox.mark_undeliverable(tx, row.id, error)
 
         return blocked
 
     @staticmethod
     def _mark(
-        mark: Callable[[Transaction, int, str], Awaitable[None]], row: OutboxMessage, error: str
+        mark: Callable[[SyncTransaction, int, str], None], row: OutboxMessage, error: str
     ) -> RecordOutcome:
-        async def finished(tx: Transaction) -> None:
-            await mark(tx, row.id, error)
+        def finished(tx: SyncTransaction) -> None:
+            mark(tx, row.id, error)
 
         return finished
 
     async def _record(self, row: OutboxMessage, outcome: RecordOutcome) -> None:
         """Record the outcome now, or keep it for later if the database refuses it."""
         try:
-            async with self._db.transaction() as tx:
-                await outcome(tx)
+            await self._db.write(outcome)
         except Exception:
             if not self._unrecorded:
                 _LOGGER.exception("outbox: cannot record the outcome of row %s; sending stops "
@@ -396,10 +395,14 @@ class OutboxDispatcher:
         refuses, and the next try is put off further."""
         if not self._unrecorded:
             return True
+        outcomes = list(self._unrecorded.values())
+
+        def record_all(tx: SyncTransaction) -> None:
+            for outcome in outcomes:
+                outcome(tx)
+
         try:
-            async with self._db.transaction() as tx:
-                for outcome in self._unrecorded.values():
-                    await outcome(tx)
+            await self._db.write(record_all)
         except Exception as exc:
             self._back_off()
             _LOGGER.warning(

@@ -2,6 +2,9 @@
 restart. Only user_data and conversation states are kept: wizards store their drafts in
 user_data, and bot/chat data are not used.
 
+PTB hands over every active user's data at each interval whether it changed or not; what
+was last written is remembered, so only changes reach the single writer.
+
 PTB writes changes every `update_interval` (1 s here) and at shutdown, so a crash (not a
 stop) can lose the last second of wizard input; the changes a wizard makes to missions,
 profiles and the outbox are committed at once, in their own transactions."""
@@ -29,11 +32,15 @@ class SqlitePersistence(BasePersistence[UserData, dict[str, Any], dict[str, Any]
             update_interval=update_interval,
         )
         self._db = db
+        # What the database holds, as written: user id → JSON, (name, key JSON) → JSON.
+        self._user_rows: dict[int, str] = {}
+        self._conversation_rows: dict[tuple[str, str], str] = {}
 
     async def get_user_data(self) -> dict[int, UserData]:
         await self._db.open()
         rows = await self._db.read.fetch_all("SELECT user_id, data FROM persistence_user_data")
-        return {int(row["user_id"]): json.loads(row["data"]) for row in rows}
+        self._user_rows = {int(row["user_id"]): str(row["data"]) for row in rows}
+        return {user_id: json.loads(data) for user_id, data in self._user_rows.items()}
 
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
         return {}
@@ -49,42 +56,60 @@ class SqlitePersistence(BasePersistence[UserData, dict[str, Any], dict[str, Any]
         rows = await self._db.read.fetch_all(
             "SELECT key, state FROM persistence_conversations WHERE name = ?", (name,)
         )
+        for row in rows:
+            self._conversation_rows[(name, str(row["key"]))] = str(row["state"])
         return {tuple(json.loads(row["key"])): json.loads(row["state"]) for row in rows}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
+        row = (name, json.dumps(list(key)))
+        state = None if new_state is None else json.dumps(new_state)
+        if self._conversation_rows.get(row) == state:
+            return
         async with self._db.transaction() as tx:
-            if new_state is None:
+            if state is None:
                 await tx.execute(
-                    "DELETE FROM persistence_conversations WHERE name = ? AND key = ?",
-                    (name, json.dumps(list(key))),
+                    "DELETE FROM persistence_conversations WHERE name = ? AND key = ?", row
                 )
-                return
-            await tx.execute(
-                """
-                INSERT INTO persistence_conversations (name, key, state) VALUES (?, ?, ?)
-                ON CONFLICT (name, key) DO UPDATE SET state = excluded.state
-                """,
-                (name, json.dumps(list(key)), json.dumps(new_state)),
-            )
+            else:
+                await tx.execute(
+                    """
+                    INSERT INTO persistence_conversations (name, key, state) VALUES (?, ?, ?)
+                    ON CONFLICT (name, key) DO UPDATE SET state = excluded.state
+                    """,
+                    (*row, state),
+                )
+        self._remember(self._conversation_rows, row, state)
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
+        written = json.dumps(data) if data else None
+        if self._user_rows.get(user_id) == written:
+            return
         async with self._db.transaction() as tx:
-            if not data:
+            if written is None:
                 await tx.execute("DELETE FROM persistence_user_data WHERE user_id = ?", (user_id,))
-                return
-            await tx.execute(
-                """
-                INSERT INTO persistence_user_data (user_id, data) VALUES (?, ?)
-                ON CONFLICT (user_id) DO UPDATE SET data = excluded.data
-                """,
-                (user_id, json.dumps(data)),
-            )
+            else:
+                await tx.execute(
+                    """
+                    INSERT INTO persistence_user_data (user_id, data) VALUES (?, ?)
+                    ON CONFLICT (user_id) DO UPDATE SET data = excluded.data
+                    """,
+                    (user_id, written),
+                )
+        self._remember(self._user_rows, user_id, written)
+
+    @staticmethod
+    def _remember(rows: dict[Any, str], key: Any, written: str | None) -> None:
+        if written is None:
+            rows.pop(key, None)
+        else:
+            rows[key] = written
 
     async def drop_user_data(self, user_id: int) -> None:
         async with self._db.transaction() as tx:
             await tx.execute("DELETE FROM persistence_user_data WHERE user_id = ?", (user_id,))
+        self._user_rows.pop(user_id, None)
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
         """Chat data is not stored."""

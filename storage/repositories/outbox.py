@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from storage.clock import Clock, from_db, to_db
-from storage.database import Database, Row, Transaction
+from storage.database import Database, Row, SyncTransaction, Transaction
 from storage.models import OutboxMessage, OutboxStatus, Priority, QueuedMessage
 
 # The Bot API parameter asking Telegram to charge a send in Stars instead of holding it to
@@ -140,25 +140,25 @@ class OutboxRepository:
         value = await self._db.read.fetch_value(sql, params)
         return from_db(value) if value else None
 
-    async def mark_sent(self, tx: Transaction, row_id: int, message_id: int | None) -> None:
-        await self._finish(tx, row_id, OutboxStatus.SENT, message_id=message_id)
+    def mark_sent(self, tx: SyncTransaction, row_id: int, message_id: int | None) -> None:
+        self._finish(tx, row_id, OutboxStatus.SENT, message_id=message_id)
 
-    async def mark_failed(self, tx: Transaction, row_id: int, error: str) -> None:
-        await self._finish(tx, row_id, OutboxStatus.FAILED, error=error)
+    def mark_failed(self, tx: SyncTransaction, row_id: int, error: str) -> None:
+        self._finish(tx, row_id, OutboxStatus.FAILED, error=error)
 
-    async def mark_undeliverable(self, tx: Transaction, row_id: int, error: str) -> None:
-        await self._finish(tx, row_id, OutboxStatus.UNDELIVERABLE, error=error)
+    def mark_undeliverable(self, tx: SyncTransaction, row_id: int, error: str) -> None:
+        self._finish(tx, row_id, OutboxStatus.UNDELIVERABLE, error=error)
 
-    async def _finish(
+    def _finish(
         self,
-        tx: Transaction,
+        tx: SyncTransaction,
         row_id: int,
         status: OutboxStatus,
         *,
         message_id: int | None = None,
         error: str | None = None,
     ) -> None:
-        await tx.execute(
+        tx.execute(
             """
             UPDATE outbox SET status = ?, finished_at = ?, message_id = ?, error = ?,
                 attempts = attempts + 1
@@ -167,12 +167,12 @@ class OutboxRepository:
             (status, to_db(self._clock.now()), message_id, error, row_id),
         )
 
-    async def retry_later(
-        self, tx: Transaction, row_id: int, not_before: datetime, error: str, *, count: bool
+    def retry_later(
+        self, tx: SyncTransaction, row_id: int, not_before: datetime, error: str, *, count: bool
     ) -> None:
         """Put the row back for a later try; `count` says whether this try used up an attempt
         (a flood wait does not)."""
-        await tx.execute(
+        tx.execute(
             "UPDATE outbox SET not_before = ?, error = ?, attempts = attempts + ? WHERE id = ?",
             (to_db(not_before), error, int(count), row_id),
         )

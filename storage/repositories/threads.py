@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from storage.clock import Clock, to_db
-from storage.database import Database, Reader, Transaction
+from storage.database import Database, Reader, SyncTransaction, Transaction
 from storage.models import (
     MessageKind,
     Offer,
@@ -68,15 +68,21 @@ class ThreadRepository:
         offer_id: int | None = None,
     ) -> int:
         now = to_db(self._clock.now())
-        await tx.execute("UPDATE threads SET last_message_at = ? WHERE id = ?", (now, thread_id))
-        return await tx.insert(
-            """
-            INSERT INTO thread_messages (thread_id, sender_id, kind, body, file_id, offer_id,
-                created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """,
-            (thread_id, sender_id, kind, body, file_id, offer_id, now),
-        )
+
+        def add(statements: SyncTransaction) -> int:
+            statements.execute(
+                "UPDATE threads SET last_message_at = ? WHERE id = ?", (now, thread_id)
+            )
+            return statements.insert(
+                """
+                INSERT INTO thread_messages (thread_id, sender_id, kind, body, file_id,
+                    offer_id, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                (thread_id, sender_id, kind, body, file_id, offer_id, now),
+            )
+
+        return await tx.run(add)
 
     async def recent_messages(self, thread_id: int, limit: int = 20) -> list[ThreadMessage]:
         """The last `limit` messages, oldest first."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from storage.clock import Clock, to_db
-from storage.database import Database, Transaction
+from storage.database import Database, SyncTransaction, Transaction
 
 
 class InboxRepository:
@@ -14,19 +14,19 @@ class InboxRepository:
         self._db = db
         self._clock = clock
 
-    async def receive(self, tx: Transaction, update_id: int, payload: str) -> bool:
+    def receive(self, tx: SyncTransaction, update_id: int, payload: str) -> bool:
         """Store a fetched update as pending; False if it had been received before."""
-        changed = await tx.execute(
+        changed = tx.execute(
             "INSERT OR IGNORE INTO inbox (update_id, status, received_at, payload)"
             " VALUES (?, 'pending', ?, ?)",
             (update_id, to_db(self._clock.now()), payload),
         )
         return changed > 0
 
-    async def claim(self, tx: Transaction, update_id: int) -> bool:
+    def claim(self, tx: SyncTransaction, update_id: int) -> bool:
         """Mark the update taken; False if it was already. An update that did not come
         through the inbox is recorded as taken all the same."""
-        changed = await tx.execute(
+        changed = tx.execute(
             "INSERT INTO inbox (update_id, status, received_at, payload)"
             " VALUES (?, 'taken', ?, NULL)"
             " ON CONFLICT (update_id) DO UPDATE SET status = 'taken', payload = NULL"

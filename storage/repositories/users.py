@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from storage.clock import Clock, to_db
-from storage.database import Database, Reader, Row, Transaction
+from storage.database import Database, Reader, Row, SyncTransaction, Transaction
 from storage.models import Role, User
 
 
@@ -33,9 +33,9 @@ class UserRepository:
         )
         return {int(row["id"]): str(row["language"]) for row in rows}
 
-    async def seen(
+    def seen(
         self,
-        tx: Transaction,
+        tx: SyncTransaction,
         user_id: int,
         *,
         first_name: str,
@@ -48,7 +48,7 @@ class UserRepository:
         the user chose with /language.
         """
         now = to_db(self._clock.now())
-        await tx.execute(
+        row = tx.fetch_one(
             """
             INSERT INTO users (id, language, first_name, username, created_at, last_seen_at)
             VALUES (?, ?, ?, ?, ?, ?)
@@ -59,12 +59,12 @@ class UserRepository:
                 blocked_at = NULL,
                 language = CASE WHEN users.language_chosen THEN users.language
                                 ELSE excluded.language END
+            RETURNING *
             """,
             (user_id, language, first_name, username, now, now),
         )
-        user = await self.get(user_id, tx)
-        assert user is not None
-        return user
+        assert row is not None
+        return _user(row)
 
     async def set_language(self, tx: Transaction, user_id: int, language: str) -> None:
         await tx.execute(
@@ -86,9 +86,9 @@ class UserRepository:
         """
         return await tx.execute(sql, (user_id,)) > 0
 
-    async def claim_ban_notice(self, tx: Transaction, user_id: int, not_since: str) -> bool:
+    def claim_ban_notice(self, tx: SyncTransaction, user_id: int, not_since: str) -> bool:
         """Mark a ban notice as sent now unless one was sent after `not_since`."""
-        changed = await tx.execute(
+        changed = tx.execute(
             """
             UPDATE users SET ban_notice_at = ?
             WHERE id = ? AND (ban_notice_at IS NULL OR ban_notice_at <= ?)
@@ -97,8 +97,8 @@ class UserRepository:
         )
         return changed > 0
 
-    async def mark_blocked(self, tx: Transaction, user_id: int) -> None:
-        await tx.execute(
+    def mark_blocked(self, tx: SyncTransaction, user_id: int) -> None:
+        tx.execute(
             "UPDATE users SET blocked_at = ? WHERE id = ? AND blocked_at IS NULL",
             (to_db(self._clock.now()), user_id),
         )

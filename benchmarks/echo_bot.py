@@ -47,7 +47,7 @@ def build() -> Application:  # type: ignore[type-arg]
     builder = ApplicationBuilder().token(os.environ["BOT_TOKEN"])
     builder = builder.base_url(os.environ["TELEGRAM_BASE_URL"])
     if os.environ.get("ECHO_RATE_LIMIT") == "1":
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30))
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30))  # type: ignore[arg-type]
     application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     application.add_handler(CallbackQueryHandler(tapped))

@@ -73,6 +73,9 @@ RELAY_P99_TARGET_S = 5.0
 ONE_USER_FACTOR_TARGET = 2.0
 WRITE_LOCK_TARGET = 0.5
 
+# The calls Telegram counts against its 30 messages a second (lower-cased).
+MESSAGE_METHODS = ("send", "copymessage", "forwardmessage", "editmessage")
+
 # What a user does in the burst, in this order rotated by one step per user, so that every
 # kind of update (and the relays) is spread over the whole burst.
 ACTIONS = ("relay", "browse", "page", "details", "mine", "threads")
@@ -496,6 +499,7 @@ class RunResult:
     relays_expected: int
     write_lock_share: float | None
     refused: int
+    messages: int  # sent or edited during the burst: what Telegram's 30/s counts
 
     @property
     def rate(self) -> float:
@@ -596,6 +600,11 @@ def drive(
         relays_expected=followed.relays_expected,
         write_lock_share=share,
         refused=recorder.refused,
+        messages=sum(
+            1
+            for call in recorder.since(seen)
+            if call.method.startswith(MESSAGE_METHODS) and call.at <= sent[0].queued_at + span
+        ),
     )
 
 
@@ -727,6 +736,10 @@ class Figures:
         return min(pick(run) for run in self.runs)
 
     @property
+    def per_update(self) -> float:
+        return self.median(lambda r: r.messages / r.answered if r.answered else 0.0)
+
+    @property
     def updates(self) -> int:
         return self.runs[0].updates
 
@@ -794,6 +807,8 @@ def report(results: dict[tuple[str, bool], Figures]) -> None:
         *(f"{f.worst(lambda r: r.answered)}/{f.updates}" for f in every),
     )
     line("throughput (updates/s)", *(f"{f.rate:.1f}" for f in every))
+    line("messages sent or edited per update", *(f"{f.per_update:.2f}" for f in every))
+    line("messages sent or edited per second", *(f"{f.rate * f.per_update:.1f}" for f in every))
     line("burst latency p50 (ms)", *(ms(f.burst(0.5)) for f in every))
     line("burst latency p99 (ms)", *(ms(f.burst(0.99)) for f in every))
     line("one user, latency p50 (ms)", *(ms(f.one_user(0.5)) for f in every))

@@ -2,7 +2,7 @@
 enforces its limits.
 
 The real Application (`bot.app.build_application` with the shipped settings, its outbox
-dispatcher, campaign expander and PTB's AIORateLimiter capping every call at 30/s) runs in
+dispatcher, campaign expander and the send budget every message shares at 30/s) runs in
 this process against the fake Telegram, which answers 429 with `retry_after` past 30
 messages a second overall or 1 a second in one chat. An admin's message is broadcast by
 `/broadcast`'s rule (`services.broadcasts.start`, copying it to every prospector) to 2,000

@@ -11,9 +11,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from telegram import Update
-from telegram.constants import ParseMode
+from telegram.constants import FloodLimit, ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     ContextTypes,
     Defaults,
@@ -22,6 +21,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.kit import guards, jobs
+from bot.kit.budget import BudgetRateLimiter, SendBudget
 from bot.kit.campaigns import CHUNK_SIZE, CampaignExpander
 from bot.kit.client import CallboardBot
 from bot.kit.commands import Command, admin_command_names, publish_default_menu
@@ -144,20 +144,21 @@ def build_application(
     outbox_options: OutboxOptions | None = None,
     flood_guard: guards.FloodGuard | None = None,
     persistence_interval: float = 1.0,
-    overall_rate: float = 30.0,
+    overall_rate: float = FloodLimit.MESSAGES_PER_SECOND,
     fan_out_chunk: int = CHUNK_SIZE,
 ) -> CallboardApp:
     """`request` replaces the HTTP client (tests pass the fake Telegram); the other keyword
-    arguments let tests control time, pacing (`overall_rate` 0 lifts the cap on all calls to
-    Telegram), the flood limits and how many recipients of a fan-out are queued at a time."""
+    arguments let tests control time, pacing (`overall_rate`, the send budget's messages a
+    second: 0 lifts the cap on replies and notices), the flood limits and how many recipients
+    of a fan-out are queued at a time."""
     clock = clock or SystemClock()
     options = outbox_options or OutboxOptions(
-        global_rate=settings.outbox_global_rate,
         chat_rate=settings.outbox_chat_rate,
         broadcast_rate=settings.broadcast_rate,
         concurrency=PAID_OUTBOX_CONCURRENCY if settings.broadcast_paid else OUTBOX_CONCURRENCY,
         stop_timeout=STOP_SEND_GRACE,
     )
+    budget = SendBudget(overall_rate or None, settings.outbox_share, options.broadcast_rate)
     db = Database(settings.database_path, stats_file=settings.writer_stats_file)
     update_queue = InboxQueue(db, InboxRepository(db, clock))
 
@@ -166,7 +167,7 @@ def build_application(
         catalogs = Catalogs(settings.default_language, settings.currency, settings.zone)
         repos = Repositories.create(db, clock)
         dispatcher = OutboxDispatcher(
-            application.bot, db, repos.outbox, repos.users, clock, options
+            application.bot, db, repos.outbox, repos.users, clock, options, budget
         )
         expander = CampaignExpander(db, repos.campaigns, fan_out_chunk)
         commands = all_commands()
@@ -207,9 +208,10 @@ def build_application(
         # Handlers, the outbox and the jobs send concurrently; the long poll needs one.
         request=request or HTTPXRequest(connection_pool_size=CONNECTIONS),
         get_updates_request=request or HTTPXRequest(connection_pool_size=1),
-        # Caps everything the bot sends at Telegram's overall limit; a 429 is not retried
-        # here but surfaced, so the outbox can reschedule the row.
-        rate_limiter=AIORateLimiter(overall_max_rate=overall_rate, max_retries=0),
+        # Every message the bot sends shares one budget at Telegram's overall limit (replies
+        # first, notices keep their share); a 429 is not retried there but surfaced, so the
+        # outbox can reschedule the row.
+        rate_limiter=BudgetRateLimiter(budget),
     )
     builder = (
         ApplicationBuilder()

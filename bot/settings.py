@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     quiet_hours: Annotated[str, NoDecode] = "21-8"
     broadcast_rate: float = Field(default=25, gt=0, le=30)
     broadcast_paid: bool = False
-    outbox_global_rate: float = Field(default=28, gt=0, le=30)
+    outbox_share: float = Field(default=0.3, ge=0, le=1)
     outbox_chat_rate: float = Field(default=1, gt=0, le=30)
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
@@ -141,8 +141,6 @@ class Settings(BaseSettings):
     def _coherent(self) -> Settings:
         if self.min_rate > self.max_rate:
             raise ValueError("MIN_RATE must not exceed MAX_RATE")
-        if self.broadcast_rate > self.outbox_global_rate:
-            raise ValueError("BROADCAST_RATE must not exceed OUTBOX_GLOBAL_RATE")
         if self.webhook_url and not self.webhook_secret.get_secret_value():
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
         return self

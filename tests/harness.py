@@ -28,7 +28,6 @@ from tests.fake_telegram import FakeMessage, FakeRequest, FakeTelegram
 SETTLE_LIMIT = 30.0
 
 FAST_OUTBOX = OutboxOptions(
-    global_rate=1000,
     chat_rate=1000,
     broadcast_rate=1000,
     backoff_base=0.02,

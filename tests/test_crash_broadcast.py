@@ -89,10 +89,7 @@ def broadcast(api: FakeTelegram) -> None:
 def test_kill_9_during_a_300_recipient_broadcast_serves_everyone_and_reports_once(
     tmp_path: Path, server: FakeTelegramServer
 ) -> None:
-    env = bot_env(
-        tmp_path, server, PYTHONPATH=str(ROOT), ADMIN_IDS=str(ADMIN), OUTBOX_GLOBAL_RATE="30",
-        BROADCAST_RATE="30",
-    )  # fmt: skip
+    env = bot_env(tmp_path, server, PYTHONPATH=str(ROOT), ADMIN_IDS=str(ADMIN), BROADCAST_RATE="30")
     db_path = Path(env["DATABASE_PATH"])
     seed_file(db_path, prospectors=PROSPECTORS)
     api = server.api

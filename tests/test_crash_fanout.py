@@ -103,7 +103,7 @@ def kill_and_restart(
 def test_kill_9_during_a_600_recipient_fan_out_loses_no_recipient(
     tmp_path: Path, server: FakeTelegramServer
 ) -> None:
-    env = bot_env(tmp_path, server, PYTHONPATH=str(ROOT), OUTBOX_GLOBAL_RATE="30")
+    env = bot_env(tmp_path, server, PYTHONPATH=str(ROOT))
     db_path = Path(env["DATABASE_PATH"])
     seed_file(db_path, [COMPANY], PROSPECTORS)
     api = server.api

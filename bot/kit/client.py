@@ -24,6 +24,8 @@ from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
+from bot.kit.budget import SendLane
+
 _LOGGER = logging.getLogger(__name__)
 
 # Callback queries remembered as answered. Telegram takes an answer only within seconds of
@@ -31,7 +33,7 @@ _LOGGER = logging.getLogger(__name__)
 ANSWERED_KEPT = 4096
 
 
-class CallboardBot(ExtBot[None]):
+class CallboardBot(ExtBot[SendLane]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._answered: OrderedDict[str, None] = OrderedDict()

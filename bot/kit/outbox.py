@@ -1,14 +1,16 @@
 """The outbox dispatcher: delivers queued rows to Telegram and records outcomes.
 
 Rows are picked in priority order, only the oldest pending row of each chat at a time
-(per-chat order), under a global rate and a per-chat rate. Broadcast rows are also held to
-the broadcast rate and come after every due notification and reminder: each pick takes only
-as many rows as the rates allow right now, notices first, so the loop never waits on a
-broadcast while a notice is due, and a notice queued mid-broadcast is the next row sent. A
-broadcast row does not wait behind a notice to the same chat, nor a notice behind a
-broadcast (storage's `due`). Paid broadcast rows (`allow_paid_broadcast`), which Telegram
-charges for instead of counting against its overall limit, skip the global rate and go at
-the paid rate. A 429 pauses all sending for
+(per-chat order), and a chat's next row waits `1 / chat_rate` after the previous send was
+answered. Sends take their turn from the bot's send budget (`bot.kit.budget`), which every
+message the bot sends shares: notifications and reminders ask in the notices' lane, which
+keeps its guaranteed share however busy replies are, each waiting in its own task so the
+loop goes on picking; broadcast rows are picked only when the budget has room for them now
+(after replies and notices, within the broadcast rate), so a notice queued mid-broadcast is
+the next row sent. A broadcast row does not wait behind a notice to the same chat, nor a
+notice behind a broadcast (storage's `due`). Paid broadcast rows (`allow_paid_broadcast`),
+which Telegram charges for instead of counting against its overall limit, skip the budget
+and go at the paid rate. A 429 pauses all sending for
 `retry_after` and retries the same row; network errors and 5xx are retried with exponential
 backoff up to `max_attempts`; a 403 marks the user blocked and the row undeliverable; other
 refusals (a malformed message) fail the row at once. A row whose send was cut short by a
@@ -35,6 +37,7 @@ from typing import Any
 from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.kit.budget import SendBudget, SendLane, TokenBucket
 from storage.clock import Clock
 from storage.database import Database, SyncTransaction, Transaction
 from storage.models import OutboxMessage, Priority
@@ -59,11 +62,11 @@ SEND_METHODS = frozenset(
 
 @dataclass(frozen=True)
 class OutboxOptions:
-    global_rate: float = 28.0
     chat_rate: float = 1.0
+    # Read by the send budget, which paces broadcasts.
     broadcast_rate: float = 25.0
     # Telegram's limit for paid broadcasts is 1,000 messages a second; with the bucket's
-    # capacity (`SLACK_SECONDS`) this stays under it in any second.
+    # capacity (`bot.kit.budget.SLACK_SECONDS`) this stays under it in any second.
     paid_broadcast_rate: float = 950.0
     max_attempts: int = 5
     backoff_base: float = 1.0
@@ -112,51 +115,12 @@ def stored_params(
     return {**params, "reply_markup": reply_markup.to_dict()}
 
 
-# A bucket holds what its rate earns in this many seconds, and at least 1.5 tokens: a pick
-# that comes a little late (the loop's own delays) does not lose its turn, so the rate is
-# reached, while any second still sees at most `rate + capacity` sends. At high rates it
-# also lets one pick take several rows.
-SLACK_SECONDS = 0.05
-MIN_CAPACITY = 1.5
-# The broadcasts' own bucket holds more: a broadcast row kept waiting while notices took
-# the overall rate's tokens goes out afterwards instead of losing its turn. The overall
-# bucket, which every broadcast row also takes from, still bounds every second.
-BROADCAST_CATCH_UP_SECONDS = 0.2
-
-
-class TokenBucket:
-    """`rate` tokens a second, checked without waiting."""
-
-    def __init__(
-        self,
-        rate: float,
-        slack_seconds: float = SLACK_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._rate = rate
-        self._capacity = max(MIN_CAPACITY, rate * slack_seconds)
-        self._clock = clock
-        self._tokens = 1.0
-        self._at = clock()
-
-    def available(self) -> int:
-        """How many sends the bucket allows now."""
-        self._refill()
-        return int(self._tokens)
-
-    def take(self) -> None:
-        self._refill()
-        self._tokens -= 1
-
-    def wait(self) -> float:
-        """Seconds until the next token (0 when one is there)."""
-        self._refill()
-        return max(0.0, (1 - self._tokens) / self._rate)
-
-    def _refill(self) -> None:
-        now = self._clock()
-        self._tokens = min(self._capacity, self._tokens + (now - self._at) * self._rate)
-        self._at = now
+# The budget lane of each outbox lane's sends; paid broadcasts are outside the budget.
+SEND_LANES = {
+    Lane.NOTICES: SendLane.NOTICE,
+    Lane.PAID_BROADCASTS: SendLane.BROADCAST,
+    Lane.BROADCASTS: SendLane.BROADCAST,
+}
 
 
 class OutboxDispatcher:
@@ -168,23 +132,16 @@ class OutboxDispatcher:
         users: UserRepository,
         clock: Clock,
         options: OutboxOptions,
+        budget: SendBudget,
     ) -> None:
         self._bot = bot
+        self._budget = budget
         self._db = db
         self._outbox = outbox
         self._users = users
         self._clock = clock
         self._options = options
-        overall = TokenBucket(options.global_rate)
-        # What a row of each lane takes, in the order lanes are served.
-        self._lanes: dict[Lane, tuple[TokenBucket, ...]] = {
-            Lane.NOTICES: (overall,),
-            Lane.PAID_BROADCASTS: (TokenBucket(options.paid_broadcast_rate),),
-            Lane.BROADCASTS: (
-                overall,
-                TokenBucket(options.broadcast_rate, BROADCAST_CATCH_UP_SECONDS),
-            ),
-        }
+        self._paid = TokenBucket(options.paid_broadcast_rate)
         self._wake = asyncio.Event()
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._chat_ready_at: dict[int, float] = {}
@@ -246,28 +203,32 @@ class OutboxDispatcher:
         if now < self._paused_until:
             return 0
         self._chat_ready_at = {c: t for c, t in self._chat_ready_at.items() if t > now}
-        # What each bucket allows, read once: a bucket filling up between two lanes must not
-        # let a broadcast through when the notices before it found it empty.
-        tokens = {bucket: bucket.available() for lane in self._lanes.values() for bucket in lane}
         handled = 0
-        for lane, buckets in self._lanes.items():
-            room = min(
-                self._options.concurrency - len(self._in_flight),
-                *(tokens[bucket] for bucket in buckets),
-            )
+        # Served in this order: notices, then paid broadcasts, then free ones.
+        for lane in SEND_LANES:
+            room = min(self._options.concurrency - len(self._in_flight), self._room(lane))
             if room <= 0 or self._unrecorded:
                 continue
             busy = frozenset(self._in_flight) | frozenset(self._chat_ready_at)
             rows = await self._outbox.due(lane, room, busy)
             handled += len(rows)
             for row, blocked in rows:
-                if await self._start(row, blocked):
-                    for bucket in buckets:
-                        bucket.take()
-                        tokens[bucket] -= 1
+                if await self._start(row, blocked, lane) and lane is Lane.PAID_BROADCASTS:
+                    self._paid.take()
         return handled
 
-    async def _start(self, row: OutboxMessage, blocked: bool) -> bool:
+    def _room(self, lane: Lane) -> int:
+        """How many rows of `lane` may be picked now. Notices are never held back here:
+        each waits for the budget in its own task, where it keeps its share. A broadcast
+        row is picked only when the budget would send it now, so that rows waiting for
+        leftovers never fill the slots a notice queued meanwhile needs."""
+        if lane is Lane.NOTICES:
+            return self._options.concurrency
+        if lane is Lane.PAID_BROADCASTS:
+            return self._paid.available()
+        return self._budget.broadcast_room()
+
+    async def _start(self, row: OutboxMessage, blocked: bool, lane: Lane) -> bool:
         """Hand the row to Telegram, or settle it without; whether it was sent."""
         if self._unrecorded:
             return False
@@ -275,8 +236,7 @@ class OutboxDispatcher:
             undeliverable = self._mark(self._outbox.mark_undeliverable, row, "recipient blocked")
             await self._record(row, undeliverable)
             return False
-        self._chat_ready_at[row.chat_id] = time.monotonic() + 1 / self._options.chat_rate
-        task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
+        task = asyncio.create_task(self._deliver(row, SEND_LANES[lane]), name=f"outbox-{row.id}")
         self._in_flight[row.chat_id] = task
         return True
 
@@ -288,9 +248,14 @@ class OutboxDispatcher:
         if self._paused_until > now:
             delays.append(self._paused_until - now)
         delays.extend(ready - now for ready in self._chat_ready_at.values())
-        # An empty bucket may be holding rows back; a full one holds nothing.
-        buckets = {bucket for lane in self._lanes.values() for bucket in lane}
-        delays.extend(bucket.wait() for bucket in buckets if not bucket.available())
+        # A budget or bucket without room may be holding broadcast rows back.
+        if not self._paid.available():
+            delays.append(self._paid.wait())
+        if not self._budget.broadcast_room():
+            if self._budget.busy:
+                self._budget.when_free(self._wake.set)
+            else:
+                delays.append(self._budget.broadcast_wait())
         # Rows already due at `checked_at` that are still pending wait for their chat, the
         # flood pause or a free slot, and each of those wakes us; counting them here would
         # make the delay 0 and spin. Only rows scheduled after the check need a timer.
@@ -300,19 +265,22 @@ class OutboxDispatcher:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, min(delays)))
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver(self, row: OutboxMessage, lane: SendLane) -> None:
         try:
-            await self._record(row, await self._attempt(row))
+            await self._record(row, await self._attempt(row, lane))
         except Exception:
             _LOGGER.exception("outbox: delivering row %s failed", row.id)
         finally:
+            # From the answer, not from the pick: the send may have waited for the budget.
+            ready_at = time.monotonic() + 1 / self._options.chat_rate
+            self._chat_ready_at[row.chat_id] = ready_at
             self._in_flight.pop(row.chat_id, None)
             self._wake.set()
 
-    async def _attempt(self, row: OutboxMessage) -> RecordOutcome:
+    async def _attempt(self, row: OutboxMessage, lane: SendLane) -> RecordOutcome:
         """Send the row once; returns how to record what became of it."""
         try:
-            message_id = await self._send(row)
+            message_id = await self._send(row, lane)
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
             _LOGGER.warning("outbox: flood limit, pausing %.1fs (row %s)", wait, row.id)
@@ -334,7 +302,7 @@ class OutboxDispatcher:
 
         return sent
 
-    async def _send(self, row: OutboxMessage) -> int | None:
+    async def _send(self, row: OutboxMessage, lane: SendLane) -> int | None:
         if row.method not in SEND_METHODS:
             raise BadRequest(f"unsupported outbox method {row.method}")
         params = dict(row.params)
@@ -344,7 +312,8 @@ class OutboxDispatcher:
             # A document made by the bot (a statement's CSV), kept in the row as text.
             content = str(params.pop(TEXT_DOCUMENT)).encode("utf-8")
             params["document"] = InputFile(content, filename=str(params.pop("filename")))
-        result = await getattr(self._bot, row.method)(chat_id=row.chat_id, **params)
+        send = getattr(self._bot, row.method)
+        result = await send(chat_id=row.chat_id, rate_limit_args=lane, **params)
         return int(result.message_id)
 
     def _network_failure(self, row: OutboxMessage, exc: NetworkError) -> RecordOutcome:

@@ -14,8 +14,8 @@ before), /mymissions, /threads, and a reply to the company's message, which the 
 to the company. The echo bot gets as many texts and taps from 200 users.
 
 Run from the repository root:  .venv/bin/python -m benchmarks.throughput [--runs N]
-Targets: capped ratio Callboard/echo ≥ 0.95, uncapped ≥ 1.0, relay p99 during the burst
-< 5 s, one-user latency p50 ≤ 2 × echo's, write lock held < 50 % of the uncapped burst,
+Targets: capped ratio Callboard/echo ≥ 0.95, uncapped ≥ 1.0, relay p99 during the capped
+burst (from the author's "✓ Sent" to the company receiving it) < 5 s, one-user latency p50 ≤ 2 × echo's, write lock held < 50 % of the uncapped burst,
 every user's replies in the order of their updates. Always exits 0: this is a measurement;
 read the verdict.
 """
@@ -797,7 +797,7 @@ def verdict(ok: bool) -> str:
 
 
 def line(label: str, *values: str) -> None:
-    print(f"{label:<46}" + "".join(f"{value:>14}" for value in values))
+    print(f"{label:<48}" + "".join(f"{value:>14}" for value in values))
 
 
 def pair(callboard: Iterator[str]) -> list[str]:
@@ -852,7 +852,7 @@ def report(results: dict[tuple[str, bool], Figures]) -> None:
     checks = [
         (f"capped ratio ≥ {CAPPED_RATIO_TARGET}", capped_ratio >= CAPPED_RATIO_TARGET),
         (f"uncapped ratio ≥ {UNCAPPED_RATIO_TARGET}", free_ratio >= UNCAPPED_RATIO_TARGET),
-        (f"relay p99 (✓ Sent → other party) in the capped burst < {RELAY_P99_TARGET_S:.0f} s",
+        (f"capped relay p99 (✓ Sent → other party) < {RELAY_P99_TARGET_S:.0f} s",
          cb_cap.relay(0.99) < RELAY_P99_TARGET_S),
         (f"one-user p50 ≤ {ONE_USER_FACTOR_TARGET:g} × echo's (here {one_user_factor:.2f} ×)",
          one_user_factor <= ONE_USER_FACTOR_TARGET),

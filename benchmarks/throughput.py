@@ -15,9 +15,9 @@ to the company. The echo bot gets as many texts and taps from 200 users.
 
 Run from the repository root:  .venv/bin/python -m benchmarks.throughput [--runs N]
 Targets: capped ratio Callboard/echo ≥ 0.95, uncapped ≥ 1.0, relay p99 during the capped
-burst (from the author's "✓ Sent" to the company receiving it) < 5 s, one-user latency p50 ≤ 2 × echo's, write lock held < 50 % of the uncapped burst,
-every user's replies in the order of their updates. Always exits 0: this is a measurement;
-read the verdict.
+burst (from the author's "✓ Sent" to the company receiving it) < 5 s, one-user latency
+p50 ≤ 2 × echo's, write lock held < 50 % of the uncapped burst, every user's replies in the
+order of their updates. Always exits 0: this is a measurement; read the verdict.
 """
 
 from __future__ import annotations

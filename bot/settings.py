@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     outbox_chat_rate: float = Field(default=1, gt=0, le=30)
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    # The send budget: messages a second to Telegram, replies, notices and broadcasts
+    # together; 0 lifts the cap (a test Telegram, or a bot whose limits Telegram raised).
+    telegram_overall_rate: float = Field(default=30, ge=0)
     webhook_url: str = ""
     webhook_secret: SecretStr = SecretStr("")
     webhook_listen: str = "127.0.0.1"

@@ -87,7 +87,8 @@ def main() -> int:
         return fail(f"configuration error: {describe_error(exc)}")
     configure_logging(settings)
     try:
-        run(build_application(settings), settings)
+        application = build_application(settings, overall_rate=settings.telegram_overall_rate)
+        run(application, settings)
     except InvalidToken:
         return fail("Telegram rejected BOT_TOKEN: check the token given by @BotFather")
     except NetworkError as exc:

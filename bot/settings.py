@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.money import parse_amount
@@ -60,6 +61,9 @@ class Settings(BaseSettings):
     outbox_chat_rate: float = Field(default=1, gt=0, le=30)
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    # The send budget: messages a second to Telegram, replies, notices and broadcasts
+    # together; 0 lifts the cap (a test Telegram, or a bot whose limits Telegram raised).
+    telegram_overall_rate: float = Field(default=30, ge=0)
     webhook_url: str = ""
     webhook_secret: SecretStr = SecretStr("")
     webhook_listen: str = "127.0.0.1"
@@ -68,6 +72,14 @@ class Settings(BaseSettings):
     # Where the database writer's counters are kept up to date, for benchmarks (see
     # docs/architecture.md); none by default.
     writer_stats_file: Path | None = None
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_missing(cls, value: object) -> object:
+        # `BOT_TOKEN=` as copied from .env.example: say it is not set rather than malformed.
+        if isinstance(value, str) and not value.strip():
+            raise PydanticCustomError("missing", "Field required")
+        return value
 
     @field_validator("bot_token")
     @classmethod

@@ -3,17 +3,19 @@ feature's home buttons); the answers to stale buttons and to messages nothing el
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.kit.callbacks import CallbackData, HomeCb
-from bot.kit.commands import ADMINS, ALWAYS, MEMBERS, Command, visible_commands
-from bot.kit.context import CallboardContext, Route
+from bot.kit.commands import ADMINS, ALWAYS, MEMBERS, Command, admins_only, visible_commands
+from bot.kit.context import CallboardContext, HomeButton, Route
 from bot.kit.feature import Feature, Stage, on_button, on_command
-from bot.kit.i18n import LANGUAGES, Html, key_table
-from bot.kit.keyboards import button, keyboard
+from bot.kit.i18n import LANGUAGES, Html, Translator, key_table
+from bot.kit.keyboards import button, in_rows, keyboard
+from bot.kit.pending import drop_pending
 from bot.kit.screens import answer_unknown, show_screen
 from storage.models import Role
 
@@ -29,21 +31,44 @@ class LanguageCb(CallbackData):
     language: Literal["fr", "en"]
 
 
+def command_lines(t: Translator, commands: Sequence[Command]) -> list[str]:
+    return [
+        t("help.line", command=c.name, description=t.plain(c.description_key)) for c in commands
+    ]
+
+
 def command_list(context: CallboardContext) -> Html:
     """One line per command the user has; an admin's own commands after a heading."""
     account = context.user_account
     mine = visible_commands(context.services.commands, account.role, context.is_admin(account.id))
     t = context.t
+    shared = command_lines(t, [c for c in mine if c.audiences != ADMINS])
+    admin = admin_section(t, admins_only(mine))
+    return Html("\n".join([*shared, *admin]))
 
-    def lines(commands: list[Command]) -> list[str]:
-        return [
-            t("help.line", command=c.name, description=t.plain(c.description_key)) for c in commands
-        ]
 
-    shared = lines([c for c in mine if c.audiences != ADMINS])
-    admin = lines([c for c in mine if c.audiences == ADMINS])
-    heading = [t("help.admin_heading")] if admin else []
-    return Html("\n".join([*shared, *heading, *admin]))
+def admin_section(t: Translator, commands: Sequence[Command]) -> list[str]:
+    """The admins' own commands under their heading; nothing for everyone else."""
+    return [t("help.admin_heading"), *command_lines(t, commands)] if commands else []
+
+
+_GUIDES = key_table(
+    {None: "help.newcomer", Role.COMPANY: "help.company", Role.PROSPECTOR: "help.prospector"}
+)
+
+
+def help_screen(
+    t: Translator,
+    role: Role | None,
+    admin_commands: Sequence[Command],
+    starts: Sequence[HomeButton],
+) -> tuple[Html, InlineKeyboardMarkup | None]:
+    """How to use Callboard in the user's role, in a few steps, with the buttons that start
+    each of them. The commands themselves are in Telegram's menu, so only the admins' own
+    commands, which no step mentions, are listed."""
+    lines = [t(_GUIDES[role]), "", t("help.menu"), *admin_section(t, admin_commands)]
+    markup = keyboard(in_rows([button(t.plain(b.label_key), b.data) for b in starts], 2))
+    return Html("\n".join(lines)), (markup if starts else None)
 
 
 _LANGUAGE_NAMES = key_table({code: f"language.name.{code}" for code in LANGUAGES})
@@ -76,9 +101,16 @@ async def send_home(chat_id: int, context: CallboardContext, _item: int = 0) -> 
 
 async def show_help(update: Update, context: CallboardContext) -> None:
     assert update.effective_chat
-    await context.bot.send_message(
-        update.effective_chat.id, context.t("help.text", commands=command_list(context))
+    account = context.user_account
+    services = context.services
+    mine = visible_commands(services.commands, account.role, context.is_admin(account.id))
+    text, markup = help_screen(
+        context.t,
+        account.role,
+        admins_only(mine),
+        services.navigator.home_buttons_for(account.role),
     )
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
 
 
 async def ask_language(update: Update, context: CallboardContext) -> None:
@@ -110,8 +142,10 @@ async def set_language(update: Update, context: CallboardContext) -> None:
 
 
 async def cancel_nothing(update: Update, context: CallboardContext) -> None:
+    """/cancel outside any wizard: drops a screen whose *Cancel* button is still live."""
     assert update.effective_chat
-    await context.bot.send_message(update.effective_chat.id, context.t("cancel.nothing"))
+    dropped = await drop_pending(context)
+    await context.bot.send_message(update.effective_chat.id, context.t(dropped or "cancel.nothing"))
 
 
 async def help_button(update: Update, context: CallboardContext) -> None:

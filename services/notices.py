@@ -81,18 +81,38 @@ class ThreadNotice(Notice):
 
     mission_id: int
     other: str
+    # Whether the recipient could make an offer in the thread when this was said: only
+    # then is *Make an offer* shown under it.
+    can_offer: bool = False
 
 
 class MessageRelayed(ThreadNotice):
+    """One message said in a thread; a long one arrives in `parts` messages, this being
+    number `part` (media first, the rest of its caption as text)."""
+
     kind: MessageKind
     body: str
     file_id: str | None
+    part: int = 1
+    parts: int = 1
+
+
+class ProspectorBrief(BaseModel):
+    """What a company reads of a prospector before deciding: as with an application."""
+
+    model_config = ConfigDict(frozen=True)
+
+    display_name: str
+    experience_years: int
+    languages: tuple[str, ...]
 
 
 class OfferReceived(ThreadNotice):
     offer_id: int
     amount_cents: int
     pay_model: PayModel
+    # Set when the company receives the offer: who makes it.
+    prospector: ProspectorBrief | None = None
 
 
 class OfferAccepted(ThreadNotice):

@@ -101,11 +101,42 @@ async def open_for_mission(
     return refusal or thread
 
 
+# How much of what was said one relayed message carries, leaving room for the header
+# within a chat message's limits (4,096 characters for a text, 1,024 for a caption).
+TEXT_PART = 3800
+CAPTION_PART = 900
+
+
+def split_body(text: str, limit: int) -> tuple[str, str]:
+    """The head of `text` that fits in `limit` characters, cut after the last line break
+    or space of its second half if there is one, and the rest."""
+    if len(text) <= limit:
+        return text, ""
+    head = text[:limit]
+    cut = max(head.rfind("\n"), head.rfind(" "))
+    if cut < limit // 2:
+        cut = limit
+    return text[:cut], text[cut:].lstrip()
+
+
+def relay_parts(kind: MessageKind, body: str) -> list[tuple[MessageKind, str]]:
+    """What was said, as the messages it is relayed in: the media (or text) with as much
+    of the body as fits, then the rest of the body as texts — nothing is dropped."""
+    first, rest = split_body(body, TEXT_PART if kind is MessageKind.TEXT else CAPTION_PART)
+    parts = [(kind, first)]
+    while rest:
+        part, rest = split_body(rest, TEXT_PART)
+        parts.append((MessageKind.TEXT, part))
+    return parts
+
+
 @dataclass(frozen=True)
 class Posted:
-    """Said in the thread; `other` names the recipient as the sender sees them."""
+    """Said in the thread; `other` names the recipient as the sender sees them, `parts`
+    is how many messages it was relayed in."""
 
     other: str
+    parts: int = 1
 
 
 async def post(
@@ -123,20 +154,30 @@ async def post(
     writer stays free meanwhile."""
     recipient = thread.other_side(sender_id)
     repos = deps.repos
-    relayed = notices.MessageRelayed(
-        thread_id=thread.id,
-        mission_id=thread.mission_id,
-        other=await public_name(deps, thread, recipient),
-        kind=kind,
-        body=body,
-        file_id=file_id,
-    )
+    heard_as = await public_name(deps, thread, recipient)
+    can_offer = await offer_refusal(deps, thread) is None
+    parts = relay_parts(kind, body)
+    relayed = [
+        notices.MessageRelayed(
+            thread_id=thread.id,
+            mission_id=thread.mission_id,
+            other=heard_as,
+            can_offer=can_offer,
+            kind=part_kind,
+            body=part_body,
+            file_id=file_id if part_kind is not MessageKind.TEXT else None,
+            part=number,
+            parts=len(parts),
+        )
+        for number, (part_kind, part_body) in enumerate(parts, start=1)
+    ]
     other = await public_name(deps, thread, sender_id)
     async with deps.db.transaction() as tx:
         await repos.threads.mark_read(tx, thread.id, sender_id)
         await repos.threads.add_message(tx, thread.id, sender_id, kind, body=body, file_id=file_id)
-        await deps.notifier.notify(tx, recipient, relayed)
-    return Posted(other)
+        for notice in relayed:
+            await deps.notifier.notify(tx, recipient, notice)
+    return Posted(other, len(parts))
 
 
 async def make_offer(deps: Deps, author_id: int, thread: Thread, cents: int) -> Refused | None:
@@ -162,6 +203,7 @@ async def make_offer(deps: Deps, author_id: int, thread: Thread, cents: int) -> 
             offer_id=offer_id,
             amount_cents=cents,
             pay_model=mission.pay_model,
+            prospector=await _brief(deps, thread, recipient, tx),
         )
         await deps.notifier.notify(tx, recipient, received)
     return None
@@ -174,6 +216,22 @@ async def offer_to(deps: Deps, user_id: int, offer_id: int) -> tuple[Offer, Thre
     if offer is None or thread is None or offer.author_id == user_id:
         return None
     return offer, thread
+
+
+async def _brief(
+    deps: Deps, thread: Thread, recipient_id: int, tx: Transaction
+) -> notices.ProspectorBrief | None:
+    """The prospector's short profile, for the company only."""
+    if recipient_id != thread.company_id:
+        return None
+    profile = await deps.repos.profiles.prospector(thread.prospector_id, tx)
+    if profile is None:
+        return None
+    return notices.ProspectorBrief(
+        display_name=profile.display_name,
+        experience_years=profile.experience_years,
+        languages=profile.languages,
+    )
 
 
 def offer_state_refusal(offer: Offer) -> Refused | None:
@@ -229,6 +287,7 @@ async def _tell_author(
         mission_id=thread.mission_id,
         other=await public_name(deps, thread, offer.author_id, tx),
         amount_cents=offer.amount_cents,
+        can_offer=await offer_refusal(deps, thread, tx) is None,
     )
     await deps.notifier.notify(tx, offer.author_id, notice)
 

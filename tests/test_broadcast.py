@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +36,7 @@ ACTIVE = "🔥 Prospectors active in the last 30 days"
 SEND = "📣 Send"
 CANCEL = "✖️ Cancel"
 UNKNOWN = "I did not understand that. Send /help to see the commands."
+REPORT = re.compile(r"^📣 Broadcast #\d+ finished\.")
 # What looks like HTML is the admin's text: it must arrive as typed, never escaped.
 BOLD_TEXT = "Big <b>news</b> & more: 5 < 6"
 # "Big" in bold, "news" in italics, and a link on "more" (ASCII: offsets are indexes).
@@ -242,6 +244,34 @@ async def test_cancel_under_the_preview_sends_nothing(bot: BotHarness, admin: Fa
     assert admin.messages[-2].buttons() == []
 
 
+async def test_cancel_command_drops_a_pending_preview(bot: BotHarness, admin: FakeUser) -> None:
+    """/cancel after the preview does what its Cancel button does, and only once."""
+    [company] = await onboard_companies(bot, ["Acme"])
+    await prepare(bot, admin, COMPANIES, lambda: bot.fake.user_sends_text(admin.id, "Hi"))
+    source, preview = admin.sent[-1], admin.messages[-1]
+    assert [label for label, _, _ in preview.buttons()] == [SEND, CANCEL]
+
+    await admin.send("/cancel")
+    await track(bot)
+
+    assert admin.last_text == "Broadcast cancelled: nothing was sent."
+    assert preview.buttons() == []
+    assert not copies_of(source, company)
+    assert await rows(bot, "SELECT * FROM broadcasts") == []
+    await admin.send("/cancel")
+    assert admin.last_text == "There is nothing to cancel."
+
+
+async def test_cancel_command_after_send_has_nothing_to_drop(
+    bot: BotHarness, admin: FakeUser
+) -> None:
+    await onboard_companies(bot, ["Acme"])
+    await prepare(bot, admin, COMPANIES, lambda: bot.fake.user_sends_text(admin.id, "Hi"))
+    await admin.tap(SEND)
+    await admin.send("/cancel")
+    assert admin.last_text == "There is nothing to cancel."
+
+
 async def test_an_empty_audience_is_said_and_never_offered_or_sent(
     bot: BotHarness, admin: FakeUser
 ) -> None:
@@ -323,7 +353,9 @@ async def test_progress_is_edited_at_most_every_5_s_and_the_report_is_sent_once(
         await track(bot)
     await bot.restart()
     await track(bot)
-    reports = [text for text in admin.texts if "Blocked the bot" in text]
+    # The report is its own message, headed "Broadcast #N finished." (the progress message
+    # ends "to …: finished." and has the same counters).
+    reports = [text for text in admin.texts if REPORT.search(text)]
     assert len(reports) == 1 and "Delivered: 3" in reports[0]
     assert all(len(copies_of(admin.sent[-1], company)) == 1 for company in companies)
 

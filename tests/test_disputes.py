@@ -16,6 +16,7 @@ from handlers.admin.screens import DecideCb, DisputesNextCb
 from services import results
 from services.results import DisputeOutcome
 from storage.clock import ManualClock
+from storage.models import ProofKind
 from tests.fake_telegram import FakeTelegram
 from tests.harness import BotHarness, FakeUser, make_settings
 from tests.helpers import (
@@ -32,6 +33,7 @@ from tests.helpers import (
 from tests.results_support import (
     ledger,
     result_row,
+    sent_proof,
     submit,
     tables,
     working,
@@ -68,13 +70,16 @@ async def admin(harness: BotHarness, name: str, user_id: int) -> FakeUser:
     return user
 
 
-async def disputed(harness: BotHarness) -> tuple[FakeUser, FakeUser, int, int]:
-    """Acme rejected Jo's result through the bot and Jo disputes it: (acme, jo, result id,
-    dispute id)."""
+async def disputed(
+    harness: BotHarness, proof: ProofKind | None = None
+) -> tuple[FakeUser, FakeUser, int, int]:
+    """Acme rejected Jo's result (with a `proof` of that kind, if any) through the bot and Jo
+    disputes it: (acme, jo, result id, dispute id)."""
     acme = await onboard_company(harness, "Acme")
     jo = await onboard_prospector(harness, "Jo", notify=False)
     _, taken = await working(harness, acme, [jo])
-    result_id = await submit(harness, jo, taken[jo.id], 1)
+    changes = {"proof": sent_proof(harness, jo, proof)} if proof else {}
+    result_id = await submit(harness, jo, taken[jo.id], 1, **changes)
     await acme.send("/review")
     await acme.tap("Reject")
     await acme.send("Nobody booked anything")
@@ -87,6 +92,22 @@ async def disputed(harness: BotHarness) -> tuple[FakeUser, FakeUser, int, int]:
 
 def decided_texts(texts: list[str]) -> list[str]:
     return [text for text in texts if text.startswith("⚖️ Admin")]
+
+
+@pytest.mark.parametrize("kind", [ProofKind.PHOTO, ProofKind.VOICE])
+async def test_the_dispute_card_comes_with_the_proof(bot: BotHarness, kind: ProofKind) -> None:
+    ada = await admin(bot, "Ada", 999)
+    _, jo, _, _ = await disputed(bot, kind)
+    [proof] = [m for m in jo.fake.messages(jo.id) if m.kind == kind.value and not m.from_bot]
+
+    await ada.send("/disputes")
+    shown, card = ada.messages[-3], ada.messages[-2]
+    assert (shown.kind, shown.file_id) == (kind.value, proof.file_id)
+    assert "Dispute on result #1" in str(card.text)
+    assert [label for label, _, _ in card.buttons()] == ["✅ Validate", "✖️ Keep rejected"]
+    await ada.tap("✅ Validate")
+    await ada.send("The call recording confirms the appointment.")
+    assert "✅ Validated by Ada" in str(card.text) and card.buttons() == []
 
 
 async def test_an_admin_validates_a_disputed_result(bot: BotHarness) -> None:
@@ -250,3 +271,16 @@ async def test_only_admins_have_disputes(bot: BotHarness) -> None:
     await ada.tap_forged(DecideCb(dispute_id=dispute_id + 1, verdict="keep").pack())
     assert ada.alerts[-1] == STALE
     assert await tables(bot) == before
+
+
+async def test_admin_alerts_follow_each_admins_language_else_the_default(
+    two_admins: BotHarness,
+) -> None:
+    """Telegram tells a bot a user's language only with their updates: an admin who wrote
+    gets alerts in their language, one who never wrote in DEFAULT_LANGUAGE (fr here)."""
+    await admin(two_admins, "Ada", 998)
+    await disputed(two_admins)
+    [to_ada] = await outbox_texts(two_admins, 998)
+    [to_silent] = await outbox_texts(two_admins, 999)
+    assert to_ada.startswith("⚖️ <b>New dispute</b> on result #1")
+    assert to_silent.startswith("⚖️ <b>Nouveau litige</b> sur le résultat n°1")

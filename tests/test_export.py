@@ -118,3 +118,25 @@ async def test_export_lists_missions_by_page_and_refuses_other_companies(
     assert uploads == []
     assert bot.fake.sent_count("sendDocument") == 0
     assert await tables(bot) == before
+
+
+async def test_a_double_tap_exports_once_and_the_list_comes_back(
+    bot: BotHarness, uploads: list[Upload]
+) -> None:
+    acme = await onboard_company(bot, "Acme")
+    mission = await post_mission(bot, acme, title="Acme mission to export")
+    await acme.send("/export")
+    picker, data = acme.find_button(f"#{mission.id} ·")
+    bot.fake.user_taps(acme.id, picker.message_id, data)
+    bot.fake.user_taps(acme.id, picker.message_id, data)
+    await bot.deliver()
+
+    assert len(uploads) == 1 and bot.fake.sent_count("sendDocument") == 1
+    assert picker.text == (
+        f"📤 Export results\nMission #{mission.id} “Acme mission to export”: its CSV file follows."
+    )
+    assert [label for label, _, _ in picker.buttons()] == ["‹ List"]
+    await acme.tap("‹ List")
+    assert "Which mission?" in (picker.text or "")
+    await acme.tap(f"#{mission.id} ·")
+    assert len(uploads) == 2

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import html
+import http.client
 import json
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given
@@ -510,6 +513,85 @@ async def test_http_long_poll(api: FakeTelegram, server: FakeTelegramServer) -> 
         loop.call_later(0.2, api.user_sends_text, USER, "late")
         (update,) = await client.get_updates(offset=offset, timeout=5)
         assert update.message is not None and update.message.text == "late"
+
+
+def get_me(connection: http.client.HTTPConnection, token: str) -> dict[str, object]:
+    connection.request("POST", f"/bot{token}/getMe", b"", {"Content-Length": "0"})
+    response = connection.getresponse()
+    answer: dict[str, object] = json.loads(response.read())
+    return answer
+
+
+def test_http_accepts_200_connections_opened_at_once(
+    api: FakeTelegram, server: FakeTelegramServer
+) -> None:
+    """A burst of users makes the bot open many connections together: none may be refused
+    or lost (the listen backlog was 5)."""
+    connections = 200
+    everyone_connected = threading.Barrier(connections)
+
+    def call() -> bool:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        try:
+            connection.connect()
+            everyone_connected.wait(timeout=30)
+            return get_me(connection, api.token)["ok"] is True
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        answers = list(pool.map(lambda _: call(), range(connections)))
+    assert answers == [True] * connections
+
+
+def test_http_keeps_a_connection_alive_across_calls(
+    api: FakeTelegram, server: FakeTelegramServer
+) -> None:
+    """Sequential calls reuse one connection, each answered as soon as it is handled.
+    Were headers and body sent in two writes without TCP_NODELAY, every call would wait
+    for the client's delayed ACK (about 40 ms on Linux): 100 calls would take 4 s or more.
+    The bound below is 30 ms a call, generous for a call the fake handles in well under 1 ms."""
+    calls = 100
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        connection.connect()
+        opened = connection.sock
+        assert get_me(connection, api.token)["ok"] is True  # warm-up
+        began = time.monotonic()
+        answers = [get_me(connection, api.token) for _ in range(calls)]
+        elapsed = time.monotonic() - began
+        assert connection.sock is opened  # http.client reconnects silently if it was closed
+    finally:
+        connection.close()
+    assert all(answer["ok"] is True for answer in answers)
+    assert elapsed < calls * 0.03, f"{calls} calls took {elapsed:.2f} s"
+
+
+def test_http_unknown_path_leaves_the_connection_usable(
+    api: FakeTelegram, server: FakeTelegramServer
+) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        connection.request("POST", "/elsewhere", b"a=1&b=2", {"Content-Length": "7"})
+        response = connection.getresponse()
+        assert response.status == 404
+        response.read()
+        assert get_me(connection, api.token)["ok"] is True
+    finally:
+        connection.close()
+
+
+async def test_stop_closes_kept_alive_connections(api: FakeTelegram) -> None:
+    server = FakeTelegramServer(api).start()
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        assert get_me(connection, api.token)["ok"] is True
+        server.stop()
+        connection.auto_open = False  # no silent reconnection: the kept connection must fail
+        with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
+            get_me(connection, api.token)
+    finally:
+        connection.close()
 
 
 async def test_stop_interrupts_long_poll(api: FakeTelegram) -> None:

@@ -43,7 +43,7 @@ async def test_the_guards_write_in_one_transaction(fake: FakeTelegram, db_path: 
 
         await alice.send("/help")
 
-        assert "Commands" in alice.last_text
+        assert "How Callboard works" in alice.last_text
         assert (stats.transactions - transactions, stats.round_trips - round_trips) == (2, 2)
         account = await bot.services.repos.users.get(alice.id)
         assert account is not None and account.first_name == "Alicia"
@@ -106,7 +106,7 @@ async def test_flood_guard_warns_once_then_ignores(fake: FakeTelegram, db_path: 
         assert len(eve.texts) == 21
         assert "ignore you for a minute" in eve.last_text
         await calm.send("/help")
-        assert "Commands" in calm.last_text
+        assert "How Callboard works" in calm.last_text
     finally:
         await harness.stop()
 
@@ -145,7 +145,7 @@ async def test_unexpected_error_is_logged_and_user_gets_an_apology(
     assert errors and "disk on fire" in str(errors[-1].exc_info[1] if errors[-1].exc_info else "")
     monkeypatch.undo()
     await alice.send("/help")
-    assert "Commandes" in alice.last_text
+    assert "Comment marche Callboard" in alice.last_text
 
 
 @pytest.mark.parametrize("failing", ["dedupe record", "account load"])
@@ -174,4 +174,4 @@ async def test_a_guard_that_cannot_reach_the_database_stops_the_update_with_one_
 
     monkeypatch.undo()
     await alice.send("/help")
-    assert "Commandes" in alice.last_text
+    assert "Comment marche Callboard" in alice.last_text

@@ -27,7 +27,7 @@ from tests.test_process import ROOT, bot_env, wait_for
 
 USERS = 20
 UPDATES_PER_USER = 10  # under the flood guard's 20 in 10 s
-HELP_TITLE = "Commands"
+HELP_TITLE = "How Callboard works"
 
 
 async def test_an_update_is_claimed_once_and_pending_ones_wait_for_a_run(db_path: Path) -> None:

@@ -252,7 +252,7 @@ async def test_language_switch_changes_texts_and_menu(bot: BotHarness) -> None:
     await ann.tap("Français")
     assert "Langue : français" in ann.last_text
     await ann.send("/help")
-    assert "Commandes" in ann.last_text
+    assert "Comment marche Callboard" in ann.last_text
     scope = BotCommandScopeChat(ann.id).to_dict()
     descriptions = {c["command"]: c["description"] for c in bot.fake.commands(scope)}
     assert descriptions["profile"] == "Voir et modifier mon profil"
@@ -309,7 +309,7 @@ async def test_default_menu_is_published_per_language(bot: BotHarness) -> None:
     english = {c["command"] for c in bot.fake.commands()}
     french = {c["description"] for c in bot.fake.commands(language_code="fr")}
     assert english == {"start", "help", "language"}
-    assert "Liste des commandes" in french
+    assert "Comment marche Callboard" in french
 
 
 async def test_a_choice_label_typed_out_is_that_choice(bot: BotHarness) -> None:

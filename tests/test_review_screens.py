@@ -259,3 +259,19 @@ def test_a_decision_names_the_admin_to_both_sides(
         )
     }
     assert text not in others
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "back"),
+    [
+        ("en", "Mission #12 “Calls &amp; more”: its CSV file follows.", "‹ List"),
+        ("fr", "Mission n°12 « Calls &amp; more » : son fichier CSV suit.", "‹ Liste"),
+    ],
+)
+def test_export_sent_says_which_file_follows_with_the_way_back(
+    language: str, expected: str, back: str
+) -> None:
+    text, markup = review.export_sent(tr(language), 12, "Calls & more")
+    assert expected in text
+    assert labels(markup) == [back]
+    assert data(markup) == [review.ExportListCb().pack()]

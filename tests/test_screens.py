@@ -14,6 +14,7 @@ from bot.kit.callbacks import (
     DeclineCb,
     DetailsCb,
     MissionCardCb,
+    ThreadOfferCb,
     ThreadOpenCb,
     ThreadReplyCb,
 )
@@ -22,6 +23,7 @@ from handlers.browse import screens as browse
 from handlers.missions import screens as missions
 from handlers.threads import screens as threads
 from services import notices
+from services import threads as thread_rules
 from storage.models import (
     Approval,
     Assignment,
@@ -184,13 +186,14 @@ def test_details_offer_only_what_can_succeed(language: str) -> None:
 @pytest.mark.parametrize(("language", "other"), [("fr", "Acme"), ("en", "P-0042")])
 def test_a_relayed_message_carries_its_thread_header_and_buttons(language: str, other: str) -> None:
     notice = notices.MessageRelayed(
-        thread_id=4, mission_id=12, other=other, kind=MessageKind.TEXT, body="a" * 5000,
-        file_id=None,
+        thread_id=4, mission_id=12, other=other, kind=MessageKind.TEXT,
+        body="a" * thread_rules.TEXT_PART, file_id=None, can_offer=True,
     )  # fmt: skip
     outbound = threads.relayed(notice, tr(language))
     text = outbound.params["text"]
     assert text.startswith("💬 ") and other in text and len(text) <= 4096
     assert ThreadReplyCb(thread_id=4).pack() in data(outbound.markup)
+    assert ThreadOfferCb(thread_id=4).pack() in data(outbound.markup)
     photo = notice.model_copy(update={"kind": MessageKind.PHOTO, "file_id": "F", "body": "hi"})
     sent = threads.relayed(photo, tr(language))
     assert sent.method == "send_photo" and sent.params["photo"] == "F"
@@ -215,6 +218,6 @@ def test_thread_list_and_history(language: str) -> None:
                       file_id=None, offer_id=3, created_at=NOW),
     ]  # fmt: skip
     head = threads.header(t, 12, "P-0042")
-    history, _ = threads.history(t, 4, head, 1, said, {3: offer})
+    history, _ = threads.history(t, threads.ThreadView(4), head, 1, said, {3: offer})
     assert "&lt;hi&gt;" in history
     assert t.plain("offer.status.superseded") in history

@@ -187,6 +187,13 @@ def test_settings_errors_name_the_key(values: dict[str, object], key: str) -> No
     assert line.startswith(key) and "\n" not in line
 
 
+@pytest.mark.parametrize("token", ["", "  "])
+def test_an_empty_token_reads_as_missing(token: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        settings(bot_token=token)
+    assert describe_error(error.value) == "BOT_TOKEN is required but not set (see .env.example)"
+
+
 def test_quiet_hours_wrap_midnight() -> None:
     from datetime import time
 

@@ -180,10 +180,12 @@ class ThreadOfferCb(CallbackData):
 
 
 class ThreadOpenCb(CallbackData):
-    """Show a thread's last messages."""
+    """Show a thread's last messages; `mission_id` is set when opened from that mission's
+    threads (reached from its card), so that going back returns there."""
 
     prefix = "tv"
     thread_id: int
+    mission_id: int = 0
 
 
 class ThreadListCb(CallbackData):

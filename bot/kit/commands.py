@@ -44,7 +44,11 @@ def command_name(update: Update) -> str | None:
 
 def admin_command_names(commands: list[Command]) -> frozenset[str]:
     """Commands only admins have."""
-    return frozenset(c.name for c in commands if c.audiences == ADMINS)
+    return frozenset(c.name for c in admins_only(commands))
+
+
+def admins_only(commands: list[Command]) -> list[Command]:
+    return [c for c in commands if c.audiences == ADMINS]
 
 
 def visible_commands(commands: list[Command], role: Role | None, admin: bool) -> list[Command]:

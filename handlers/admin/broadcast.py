@@ -19,6 +19,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import Html, key_table
 from bot.kit.jobs import RepeatingJob
+from bot.kit.pending import offer_cancel, settled
 from bot.kit.screens import answer_unknown, chat_id_of, close_keyboard, refuse
 from bot.kit.wizard import Begin, ChoiceStep, CommandEntry, MessageStep, Prompt, Wizard
 from handlers.admin import broadcast_screens as screens
@@ -102,7 +103,8 @@ async def show_preview(update: Update, context: CallboardContext, draft: Broadca
         _rate(context),
         paid=context.settings.broadcast_paid,
     )
-    await context.bot.send_message(chat_id, text, reply_markup=markup)
+    sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
+    offer_cancel(context, sent, "broadcast.dropped")
     return True
 
 
@@ -134,6 +136,7 @@ async def on_preview(update: Update, context: CallboardContext) -> None:
         return
     if not await close_keyboard(update):
         return
+    settled(context, query.message.message_id if query.message else 0)
     chat_id = chat_id_of(update)
     if choice.action == "drop":
         await context.bot.send_message(chat_id, context.t("broadcast.dropped"))

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.kit.callbacks import CallbackData
+from bot.kit.callbacks import CallbackData, ReviewCb
 from bot.kit.i18n import Html, Translator, enum_keys, key_table
 from bot.kit.keyboards import button, keyboard
 from bot.kit.notifier import Outbound, text_message
@@ -175,7 +175,9 @@ def payouts(
     """Statements due (overdue ones said so) then those paid lately, five a page; each due
     one with its *Mark as paid*."""
     if not statements:
-        return t("payouts.none"), None
+        # Statements come from validated results: the way on is to review them.
+        review = button(t.plain("button.home_review"), ReviewCb())
+        return t("payouts.none"), keyboard([[review]])
     pages = pages_of(len(statements))
     shown = statements[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     blocks = [_statement_block(t, s, codes.get(s.prospector_id, "?"), now) for s in shown]

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import Message
 
 from bot.kit.context import CallboardContext
+from bot.kit.proofs import send_proof
 from bot.kit.screens import replace_text
 from handlers.review import screens
 from handlers.review.screens import ResultView
-from storage.models import Proof, ProofKind, Result, prospector_code
+from storage.models import Result, prospector_code
 
 # result id (as text, for the JSON persistence) → [message id, whether it is a caption]
 SHOWN_CARDS = "review_cards"
@@ -54,29 +55,12 @@ async def send_card(context: CallboardContext, chat_id: int, view: ResultView) -
     markup = screens.card_keyboard(t, view.result.id)
     proof = view.result.proof
     if proof is not None and screens.fits_caption(text):
-        sent = await _send_proof(context, chat_id, proof, text, markup)
+        sent = await send_proof(context, chat_id, proof, text, markup)
         return Card(sent.message_id, True)
     if proof is not None:
-        await _send_proof(context, chat_id, proof)
+        await send_proof(context, chat_id, proof)
     sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
     return Card(sent.message_id, False)
-
-
-async def _send_proof(
-    context: CallboardContext,
-    chat_id: int,
-    proof: Proof,
-    caption: str | None = None,
-    markup: InlineKeyboardMarkup | None = None,
-) -> Message:
-    bot, file_id = context.bot, proof.file_id
-    if proof.kind is ProofKind.PHOTO:
-        return await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=markup)
-    if proof.kind is ProofKind.DOCUMENT:
-        return await bot.send_document(chat_id, file_id, caption=caption, reply_markup=markup)
-    if proof.kind is ProofKind.VOICE:
-        return await bot.send_voice(chat_id, file_id, caption=caption, reply_markup=markup)
-    return await bot.send_audio(chat_id, file_id, caption=caption, reply_markup=markup)
 
 
 def remember(context: CallboardContext, cards: Mapping[int, Card]) -> None:

@@ -41,6 +41,9 @@ async def send_csv(update: Update, context: CallboardContext) -> None:
     if mission is None or document is None:
         await refuse(update, context)
         return
+    text, back = screens.export_sent(context.t, mission.id, mission.title)
+    if await query.edit_message_text(text, reply_markup=back) is False:
+        return  # a repeated tap: the file went with the first one
     await query.answer()
     caption = context.t("export.caption", mission_id=mission.id, title=mission.title)
     await context.bot.send_document(

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import StringConstraints
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.kit.callbacks import CallbackData, MissionCardCb, ReviewCb
+from bot.kit.callbacks import CallbackData, MissionCardCb, MissionListCb, ReviewCb
 from bot.kit.i18n import Html, Translator
 from bot.kit.keyboards import button, keyboard
 from bot.kit.notifier import Outbound, text_message
@@ -155,8 +155,11 @@ def _back_to_mission(t: Translator, mission_id: int) -> list[InlineKeyboardButto
 
 
 def nothing_to_review(t: Translator, mission_id: int) -> Screen:
-    back = _back_to_mission(t, mission_id)
-    return t("review.none"), keyboard([back]) if back else None
+    """Back to the mission the results were asked for, or to the company's missions."""
+    back = _back_to_mission(t, mission_id) or [
+        button(t.plain("button.home_missions"), MissionListCb())
+    ]
+    return t("review.none"), keyboard([back])
 
 
 def page_footer(
@@ -188,6 +191,13 @@ def validated_shown(
 
 def export_filename(mission_id: int) -> str:
     return f"mission-{mission_id}-results.csv"
+
+
+def export_sent(t: Translator, mission_id: int, title: str) -> Screen:
+    """The picker once a mission is picked: which file follows, and the way back to pick
+    another. Putting it in place of the picker is what makes a tap act once."""
+    back = button(t.plain("button.back_list"), ExportListCb())
+    return t("export.sent", mission_id=mission_id, title=title), keyboard([[back]])
 
 
 def export_list(

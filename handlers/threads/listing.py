@@ -64,5 +64,8 @@ async def open_thread(update: Update, context: CallboardContext) -> None:
     await threads.mark_read(context.deps, me, thread)
     other = await threads.public_name(context.deps, thread, me)
     head = screens.header(context.t, thread.mission_id, other)
-    screen = screens.history(context.t, thread.id, head, me, messages, offers)
+    can_offer = await threads.offer_refusal(context.deps, thread) is None
+    from_mission = data.mission_id if data and data.mission_id == thread.mission_id else 0
+    view = screens.ThreadView(thread.id, from_mission, can_offer)
+    screen = screens.history(context.t, view, head, me, messages, offers)
     await show_screen(update, context, *screen)

@@ -5,6 +5,7 @@ public name only."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -18,7 +19,7 @@ from bot.kit.callbacks import (
 )
 from bot.kit.i18n import Html, Translator, key_table
 from bot.kit.keyboards import button, keyboard
-from bot.kit.labels import MEDIA, OFFER_STATUS, PAY_MODEL
+from bot.kit.labels import MEDIA, OFFER_STATUS, PAY_MODEL, SPOKEN_LANGUAGE
 from bot.kit.notifier import Outbound, text_message
 from bot.kit.screens import pager
 from services import notices
@@ -26,9 +27,6 @@ from services.threads import Refused
 from storage.models import MessageKind, Mission, Offer, ThreadMessage, ThreadSummary
 
 PAGE_SIZE = 5
-# Leaves room for the header within Telegram's 4096 characters (1024 for a caption).
-MAX_RELAYED_TEXT = 3800
-MAX_RELAYED_CAPTION = 900
 HISTORY_BUDGET = 3500
 
 Screen = tuple[Html, InlineKeyboardMarkup | None]
@@ -78,11 +76,13 @@ def header(t: Translator, mission_id: int, other: str) -> Html:
     return t("thread.header", mission_id=mission_id, other=other)
 
 
-def thread_buttons(t: Translator, thread_id: int) -> list[InlineKeyboardButton]:
-    return [
-        button(t.plain("button.reply"), ThreadReplyCb(thread_id=thread_id)),
-        button(t.plain("button.make_offer"), ThreadOfferCb(thread_id=thread_id)),
-    ]
+def thread_buttons(t: Translator, thread_id: int, can_offer: bool) -> list[InlineKeyboardButton]:
+    """*Reply*, and *Make an offer* only while an offer can be made (no rate agreed yet,
+    mission open)."""
+    reply = button(t.plain("button.reply"), ThreadReplyCb(thread_id=thread_id))
+    if not can_offer:
+        return [reply]
+    return [reply, button(t.plain("button.make_offer"), ThreadOfferCb(thread_id=thread_id))]
 
 
 def clip(text: str, limit: int) -> str:
@@ -90,16 +90,28 @@ def clip(text: str, limit: int) -> str:
 
 
 def relayed(notice: notices.MessageRelayed, t: Translator) -> Outbound:
+    """One relayed message, under the thread's header (numbered when what was said comes
+    in several); the buttons come with the last part, after everything was said."""
     head = header(t, notice.mission_id, notice.other)
-    markup = keyboard([thread_buttons(t, notice.thread_id or 0)])
-    if notice.kind is MessageKind.TEXT:
-        return text_message(
-            t("thread.relayed", header=head, body=clip(notice.body, MAX_RELAYED_TEXT)), markup
-        )
-    caption = t("thread.relayed", header=head, body=clip(notice.body, MAX_RELAYED_CAPTION))
-    return Outbound(
-        f"send_{notice.kind.value}", {notice.kind.value: notice.file_id, "caption": caption}, markup
+    if notice.parts > 1:
+        head = t("thread.part", header=head, part=notice.part, parts=notice.parts)
+    last = notice.part == notice.parts
+    markup = (
+        keyboard([thread_buttons(t, notice.thread_id or 0, notice.can_offer)]) if last else None
     )
+    text = t("thread.relayed", header=head, body=notice.body)
+    if notice.kind is MessageKind.TEXT:
+        return text_message(text, markup)
+    return Outbound(
+        f"send_{notice.kind.value}", {notice.kind.value: notice.file_id, "caption": text}, markup
+    )
+
+
+def sent(t: Translator, head: Html, parts: int) -> Html:
+    """What the sender is told: sent, and in how many messages when it was long."""
+    if parts > 1:
+        return t("thread.sent_parts", header=head, parts=parts)
+    return t("thread.sent", header=head)
 
 
 def offer_received(notice: notices.OfferReceived, t: Translator) -> Outbound:
@@ -109,7 +121,19 @@ def offer_received(notice: notices.OfferReceived, t: Translator) -> Outbound:
         rate=t.money(notice.amount_cents),
         pay=t.plain(PAY_MODEL[notice.pay_model]),
     )
+    if notice.prospector is not None:
+        text = Html(f"{text}\n{prospector_brief(t, notice.prospector)}")
     return text_message(text, offer_keyboard(t, notice.offer_id, notice.thread_id or 0))
+
+
+def prospector_brief(t: Translator, brief: notices.ProspectorBrief) -> Html:
+    """`👤 Pierre (3 years, French, English)`: the same profile as an application shows."""
+    return t(
+        "offer.prospector",
+        name=brief.display_name,
+        experience=t.count("count.years", brief.experience_years),
+        languages=", ".join(t.plain(SPOKEN_LANGUAGE[code]) for code in brief.languages),
+    )
 
 
 def offer_keyboard(t: Translator, offer_id: int, thread_id: int) -> InlineKeyboardMarkup:
@@ -136,7 +160,9 @@ def offer_answered(
     text = t(
         key, header=header(t, notice.mission_id, notice.other), rate=t.money(notice.amount_cents)
     )
-    return text_message(text, keyboard([thread_buttons(t, notice.thread_id or 0)]))
+    return text_message(
+        text, keyboard([thread_buttons(t, notice.thread_id or 0, notice.can_offer)])
+    )
 
 
 def thread_list(
@@ -153,6 +179,7 @@ def thread_list(
     if total == 0:
         return t("threads.none"), keyboard([back]) if back else None
     rows = []
+    mission_id = mission.id if mission else 0
     for summary in summaries:
         mine = viewer_id == summary.thread.prospector_id
         other = summary.company_name if mine else summary.prospector_code
@@ -160,9 +187,9 @@ def thread_list(
         label = t.plain(
             "threads.row", mission_id=summary.thread.mission_id, other=other, unread=unread
         )
-        rows.append([button(label, ThreadOpenCb(thread_id=summary.thread.id))])
+        opened = ThreadOpenCb(thread_id=summary.thread.id, mission_id=mission_id)
+        rows.append([button(label, opened)])
     pages = -(-total // PAGE_SIZE)
-    mission_id = mission.id if mission else 0
     rows.append(pager(t, page, pages, lambda p: ThreadListCb(page=p, mission_id=mission_id)))
     rows.append(back)
     if mission is None:
@@ -178,24 +205,34 @@ def thread_list(
     return text, keyboard([row for row in rows if row])
 
 
+@dataclass(frozen=True)
+class ThreadView:
+    """Which thread is shown and how it was reached: `mission_id` when from that
+    mission's threads (the way back), `can_offer` while an offer can be made in it."""
+
+    thread_id: int
+    mission_id: int = 0
+    can_offer: bool = False
+
+
 def history(
     t: Translator,
-    thread_id: int,
+    view: ThreadView,
     head: Html,
     viewer_id: int,
     messages: Sequence[ThreadMessage],
     offers: dict[int, Offer],
 ) -> Screen:
     """The last messages, oldest first; if they are too long for one message, the oldest
-    lines are dropped."""
+    lines are dropped. Back goes to the list the thread was opened from."""
     lines = [history_line(t, m.sender_id == viewer_id, m, offers) for m in messages]
     while len("\n".join(lines)) > HISTORY_BUDGET and len(lines) > 1:
         lines.pop(0)
     body = Html("\n".join(lines)) if lines else t("thread.empty")
     markup = keyboard(
         [
-            thread_buttons(t, thread_id),
-            [button(t.plain("button.back_list"), ThreadListCb())],
+            thread_buttons(t, view.thread_id, view.can_offer),
+            [button(t.plain("button.back_list"), ThreadListCb(mission_id=view.mission_id))],
         ]
     )
     return t("thread.history", header=head, lines=body), markup

@@ -67,7 +67,7 @@ async def relay(update: Update, context: CallboardContext) -> None:
     kind, file_id, body = _content(message)
     posted = await threads.post(context.deps, context.user_account.id, thread, kind, body, file_id)
     head = screens.header(context.t, thread.mission_id, posted.other)
-    await message.reply_text(context.t("thread.sent", header=head))
+    await message.reply_text(screens.sent(context.t, head, posted.parts))
 
 
 async def _thread_for(message: Message, context: CallboardContext) -> Thread | None:

@@ -109,13 +109,20 @@ class ThreadRepository:
     async def for_user(
         self, user_id: int, *, mission_id: int | None = None, offset: int, limit: int
     ) -> list[ThreadSummary]:
-        """The user's threads, most recently active first; only one mission's if given."""
+        """The user's threads, most recently active first; only one mission's if given.
+
+        Unread: what the other side said that the user neither opened nor had delivered
+        into their chat — a thread notice sent to them after it (docs/threads.md)."""
         rows = await self._db.read.fetch_all(
             f"""
             SELECT {_THREAD}, m.title AS mission_title, p.number AS prospector_number,
                 c.name AS company_name,
                 (SELECT COUNT(*) FROM thread_messages x
-                 WHERE x.thread_id = t.id AND x.sender_id != ? AND x.read_at IS NULL) AS unread
+                 WHERE x.thread_id = t.id AND x.sender_id != ? AND x.read_at IS NULL
+                   AND NOT EXISTS (
+                       SELECT 1 FROM outbox o
+                       WHERE o.thread_id = t.id AND o.chat_id = ? AND o.status = 'sent'
+                         AND o.created_at >= x.created_at)) AS unread
             FROM threads t
             JOIN missions m ON m.id = t.mission_id
             JOIN prospector_profiles p ON p.user_id = t.prospector_id
@@ -124,7 +131,7 @@ class ThreadRepository:
               AND (? IS NULL OR t.mission_id = ?)
             ORDER BY t.last_message_at DESC, t.id DESC LIMIT ? OFFSET ?
             """,
-            (user_id, user_id, user_id, mission_id, mission_id, limit, offset),
+            (user_id, user_id, user_id, user_id, mission_id, mission_id, limit, offset),
         )
         return [
             ThreadSummary(

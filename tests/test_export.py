@@ -140,3 +140,20 @@ async def test_a_double_tap_exports_once_and_the_list_comes_back(
     assert "Which mission?" in (picker.text or "")
     await acme.tap(f"#{mission.id} ·")
     assert len(uploads) == 2
+
+
+async def test_an_export_button_forged_onto_the_file_is_refused_without_error(
+    bot: BotHarness, uploads: list[Upload]
+) -> None:
+    acme = await onboard_company(bot, "Acme")
+    mission = await post_mission(bot, acme, title="Acme mission to export")
+    await acme.send("/export")
+    _picker, data = acme.find_button(f"#{mission.id} ·")
+    await acme.tap(f"#{mission.id} ·")
+    csv_file = acme.messages[-1]
+    assert csv_file.kind == "document"
+
+    await acme.tap_forged(data, message_id=csv_file.message_id)
+
+    assert len(uploads) == 1
+    assert acme.alerts[-1] == "This action is no longer available."

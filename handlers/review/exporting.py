@@ -3,7 +3,7 @@ document. The mission a button names is checked again: another company's gets no
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 
 from bot.kit.context import CallboardContext
 from bot.kit.screens import chat_id_of, refuse, refuse_other_role, show_screen
@@ -38,7 +38,9 @@ async def send_csv(update: Update, context: CallboardContext) -> None:
     me = context.user_account.id
     mission = await missions.own_mission(context.deps, me, choice.mission_id) if choice else None
     document = await export.mission_csv(context.deps, me, mission.id) if mission else None
-    if mission is None or document is None:
+    # The picker is a text message; the button on anything else was not ours to show.
+    picker = query.message if isinstance(query.message, Message) else None
+    if mission is None or document is None or picker is None or picker.text is None:
         await refuse(update, context)
         return
     text, back = screens.export_sent(context.t, mission.id, mission.title)

@@ -326,3 +326,31 @@ async def test_a_choice_label_typed_out_is_that_choice(bot: BotHarness) -> None:
     await bea.tap("Passer")
     profile = await bot.services.repos.profiles.company(bea.id)
     assert profile is not None and profile.sector == "energy"
+
+
+async def test_every_refused_answer_ends_by_asking_again_in_both_languages(
+    bot: BotHarness,
+) -> None:
+    alice = bot.user("Alice", language="fr")
+    await alice.send("/start")
+    await alice.tap("Entreprise")
+    await alice.send("A")
+    assert alice.last_text == (
+        "⚠️ Le nom doit faire entre 2 et 80 caractères (le vôtre en fait 1).\n✏️ Réessayez :"
+    )
+    await alice.send("Acme")
+    await alice.tap("Énergie")
+    await alice.send("12345")
+    assert alice.last_text.endswith(
+        "par exemple 732 829 320.\n✏️ Réessayez, ou touchez le bouton ci-dessous :"
+    )
+
+    bob = bot.user("Bob", language="en")
+    await bob.send("/start")
+    await bob.tap("Company")
+    await bob.send("B")
+    assert bob.last_text.endswith("(yours has 1).\n✏️ Try again:")
+    await bob.send("Bob Corp")
+    await bob.tap("Energy")
+    await bob.send("12345")
+    assert bob.last_text.endswith("for example 732 829 320.\n✏️ Try again, or tap the button below:")

@@ -677,7 +677,10 @@ class _Engine(Generic[D]):
             # An optional step's error carries its Skip button, so the way out is in view.
             markup = step_keyboard(step, session.draft, context.t, self._asking(session, step))
             values = {**self.shared_values(context), **exc.values}
-            sent = await message.reply_text(context.t(exc.key, **values), reply_markup=markup)
+            sent = await message.reply_text(
+                _with_try_again(context.t, context.t(exc.key, **values), markup),
+                reply_markup=markup,
+            )
             self._remember(context, session, sent, markup)
             return None
         return await self.answer(update, context, session, step, value)
@@ -1105,3 +1108,10 @@ def _turns_elsewhere(
         return False
     # A button that starts a wizard ends the others itself, once the start is accepted.
     return any(_matches(handler, update) for handler in diversions)
+
+
+def _with_try_again(t: Translator, error: Html, markup: InlineKeyboardMarkup | None) -> Html:
+    """Every refused answer ends the same way, saying the step still waits for one (and,
+    when the step has buttons, that they are another way on)."""
+    again = t("wizard.try_again_or_button" if markup else "wizard.try_again")
+    return Html(f"{error}\n{again}")

@@ -13,7 +13,7 @@ from bot.kit.commands import ADMINS, ALWAYS, MEMBERS, Command, visible_commands
 from bot.kit.context import CallboardContext, Route
 from bot.kit.feature import Feature, Stage, on_button, on_command
 from bot.kit.i18n import LANGUAGES, Html, key_table
-from bot.kit.keyboards import button, keyboard
+from bot.kit.keyboards import button, fitted, keyboard
 from bot.kit.screens import answer_unknown, show_screen
 from storage.models import Role
 
@@ -61,7 +61,7 @@ async def send_home(chat_id: int, context: CallboardContext, _item: int = 0) -> 
         for b in context.services.navigator.home_buttons_for(account.role)
     ]
     rows = [
-        role_buttons,
+        *fitted(role_buttons),
         [
             button(t.plain("button.profile"), HomeCb(action="profile")),
             button(t.plain("button.language"), HomeCb(action="language")),

@@ -52,8 +52,14 @@ from bot.kit.callbacks import CallbackData
 from bot.kit.commands import command_name
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import Html, Translator
-from bot.kit.keyboards import button, in_rows, keyboard
-from bot.kit.screens import chat_id_of, close_keyboard, refuse, thread_in_markup
+from bot.kit.keyboards import button, fitted, keyboard
+from bot.kit.screens import (
+    chat_id_of,
+    close_keyboard,
+    close_with_outcome,
+    refuse,
+    thread_in_markup,
+)
 from services.validation import Invalid
 from storage.models import Proof, ProofKind
 
@@ -284,9 +290,9 @@ def step_keyboard(step: Step, draft: BaseModel, t: Translator) -> InlineKeyboard
         buttons = [button(t.plain(option.label), option.data) for option in step.options]
         if step.write_in is not None:
             buttons.append(button(t.plain(step.write_in.label), WriteInCb(step=step.name)))
-        return keyboard(in_rows(buttons, 2))
+        return keyboard(fitted(buttons))
     chosen = _chosen(draft, step)
-    rows = in_rows([_tick(t, option, chosen) for option in step.options], 2)
+    rows = fitted([_tick(t, option, chosen) for option in step.options])
     rows.append([button(t.plain("button.done"), DoneCb(step=step.name))])
     return keyboard(rows)
 
@@ -323,9 +329,14 @@ def field_picker(review: Review, t: Translator, asked: Collection[str]) -> Scree
         for name, label in review.fields.items()
         if name in asked
     ]
-    rows = in_rows(buttons, 2)
+    rows = fitted(buttons)
     rows.append([button(t.plain("button.back"), ReviewCb(action="back"))])
     return Screen(t(review.pick_prompt), keyboard(rows))
+
+
+def chosen_labels(t: Translator, options: Sequence[Option]) -> Html:
+    """What a question shows once answered: the labels of the options chosen."""
+    return Html(f"<b>{', '.join(t(option.label) for option in options)}</b>")
 
 
 def _tick(t: Translator, option: Option, chosen: list[str]) -> InlineKeyboardButton:
@@ -706,7 +717,7 @@ class _Engine(Generic[D]):
         self, step: ChoiceStep, update: Update, context: CallboardContext
     ) -> object:
         option = _tapped_option(update, step.options)
-        session = await self._tapped_once(update, context)
+        session = await self._tapped_once(update, context, chosen_labels(context.t, [option]))
         if session is None:
             return None
         return await self.answer(update, context, session, step, option.value)
@@ -751,7 +762,8 @@ class _Engine(Generic[D]):
         except Invalid as exc:
             await query.answer(context.t.plain(exc.key, **exc.values), show_alert=True)
             return None
-        if not await close_keyboard(update):
+        ticked = [option for option in step.options if str(option.value) in selection]
+        if not await close_with_outcome(update, chosen_labels(context.t, ticked)):
             return None
         return await self.answer(update, context, session, step, selection)
 
@@ -932,13 +944,20 @@ class _Engine(Generic[D]):
             return None
         return session
 
-    async def _tapped_once(self, update: Update, context: CallboardContext) -> _Session[D] | None:
+    async def _tapped_once(
+        self, update: Update, context: CallboardContext, answer: Html | None = None
+    ) -> _Session[D] | None:
         """As `_session_for_tap`, for a button that answers the step: its keyboard is taken
-        away, so that a repeated tap does nothing."""
+        away, so that a repeated tap does nothing; the `answer`, if any, stays in its place."""
         session = await self._session_for_tap(update, context)
-        if session is None or not await close_keyboard(update):
+        if session is None:
             return None
-        return session
+        closed = (
+            await close_keyboard(update)
+            if answer is None
+            else await close_with_outcome(update, answer)
+        )
+        return session if closed else None
 
 
 def _stay(update: Update, user_data: dict[str, Any]) -> None:

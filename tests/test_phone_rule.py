@@ -7,9 +7,9 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.kit.i18n import Catalogs, Html, Translator
-from bot.kit.keyboards import fitted, label_width
+from bot.kit.keyboards import button, fitted, label_width
 from bot.kit.screens import with_outcome
-from bot.kit.wizard import ChecklistStep, ChoiceStep, chosen_labels, step_keyboard
+from bot.kit.wizard import ChecklistStep, ChoiceStep, SkipCb, chosen_labels, step_keyboard
 from handlers.missions import screens as mission_screens
 from handlers.missions.fields import STEPS, MissionDraft
 from handlers.onboarding.drafts import SignUpDraft
@@ -128,3 +128,25 @@ async def test_the_wizard_keeps_each_answer_on_its_question(bot: BotHarness) -> 
     [languages] = [m for m in zoe.messages if (m.text or "").startswith("Dans quelles langues")]
     assert languages.text.endswith("puis Terminé.\n\nFrançais, Espagnol")
     assert languages.buttons() == []
+
+
+async def test_a_double_tap_on_a_checklist_option_ticks_it_once(bot: BotHarness) -> None:
+    zoe = bot.user("Zoé", language="fr")
+    await zoe.send("/start")
+    await zoe.tap("Prospecteur")
+    await zoe.send("Zoé")
+    message, data = zoe.find_button("Français")
+    # Both taps leave the phone before the first one redraws the keyboard.
+    bot.fake.user_taps(zoe.id, message.message_id, data)
+    bot.fake.user_taps(zoe.id, message.message_id, data)
+    await bot.deliver()
+    assert "✅ Français" in [label for label, _, _ in zoe.messages[-1].buttons()]
+    await zoe.tap("✅ Français")  # a tap on the ticked button unticks it
+    assert "▫️ Français" in [label for label, _, _ in zoe.messages[-1].buttons()]
+
+
+def test_a_button_with_a_long_title_is_cut_to_fit_alone() -> None:
+    title = "Book demos with HR directors of mid-size firms in the Paris region"
+    label = button(f"🔎 #12 · {title}", SkipCb(step="x")).text
+    assert label == "🔎 #12 · Book demos with HR directors o…"
+    assert label_width(label) <= 40

@@ -11,7 +11,9 @@ from bot.kit.callbacks import CallbackData
 
 
 def button(label: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data.pack())
+    """A label carrying a user's text (a mission's title) may be too long for any row: it
+    is cut to what a button alone in its row shows, with an ellipsis."""
+    return InlineKeyboardButton(clipped(label, PHONE_WIDTH[1]), callback_data=data.pack())
 
 
 def keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
@@ -39,6 +41,17 @@ def label_width(label: str) -> int:
         else:
             width += 1
     return width
+
+
+def clipped(label: str, width: int) -> str:
+    if label_width(label) <= width:
+        return label
+    kept = ""
+    for char in label:
+        if label_width(kept + char) > width - 1:
+            break
+        kept += char
+    return kept.rstrip() + "…"
 
 
 def fits_phone(row: Sequence[str]) -> bool:

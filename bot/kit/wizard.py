@@ -235,7 +235,11 @@ class ChoiceStep:
 @dataclass(frozen=True)
 class ChecklistStep:
     """Options ticked and unticked in place, then Done; `validate` returns the cleaned
-    selection or raises `Invalid`."""
+    selection or raises `Invalid`.
+
+    An option's callback data has a last field `ticked: bool = False`: its button carries
+    the state it showed, so a tap means "make it the other one" and the second tap of a
+    quick double tap (sent before the first one redrew the keyboard) changes nothing more."""
 
     name: str
     field: str
@@ -243,6 +247,11 @@ class ChecklistStep:
     options: Sequence[Option]
     validate: Callable[[list[str]], Sequence[str]]
     when: Condition | None = None
+
+    def __post_init__(self) -> None:
+        for option in self.options:
+            if "ticked" not in type(option.data).model_fields:
+                raise TypeError(f"{type(option.data).__name__} has no `ticked` field")
 
 
 Step = TextStep | ChoiceStep | ChecklistStep | FileStep | MessageStep
@@ -340,8 +349,14 @@ def chosen_labels(t: Translator, options: Sequence[Option]) -> Html:
 
 
 def _tick(t: Translator, option: Option, chosen: list[str]) -> InlineKeyboardButton:
-    mark = TICKED if option.value in chosen else UNTICKED
-    return button(mark + t.plain(option.label), option.data)
+    ticked = option.value in chosen
+    mark = TICKED if ticked else UNTICKED
+    return button(mark + t.plain(option.label), _shown(option, ticked))
+
+
+def _shown(option: Option, ticked: bool) -> CallbackData:
+    """A checklist option's data as its button carries it, ticked or not."""
+    return option.data.model_copy(update={"ticked": ticked})
 
 
 def _chosen(draft: BaseModel, step: ChecklistStep) -> list[str]:
@@ -611,7 +626,8 @@ class _Engine(Generic[D]):
                     _buttons([WriteInCb(step=step.name)], _bound(self.on_write_in, step))
                 )
             return handlers
-        handlers.append(_buttons(_data_of(step.options), _bound(self.on_toggle, step)))
+        both = [_shown(option, ticked) for option in step.options for ticked in (False, True)]
+        handlers.append(_buttons(both, _bound(self.on_toggle, step)))
         handlers.append(_buttons([DoneCb(step=step.name)], _bound(self.on_done, step)))
         return handlers
 
@@ -736,13 +752,15 @@ class _Engine(Generic[D]):
     ) -> object:
         query = update.callback_query
         assert query is not None
-        option = _tapped_option(update, step.options)
+        option, was_ticked = _tapped_toggle(update, step.options)
         session = await self._session_for_tap(update, context)
         if session is None:
             return None
         chosen = _chosen(session.draft, step)
         value = str(option.value)
-        toggled = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
+        if (value in chosen) != was_ticked:
+            return None  # the same button tapped again: the first tap already did it
+        toggled = [v for v in chosen if v != value] if was_ticked else [*chosen, value]
         session = self._with(session, step.field, toggled)
         self.save(context, session)
         await query.answer()
@@ -1022,6 +1040,18 @@ def _tapped_option(update: Update, options: Sequence[Option]) -> Option:
     query = update.callback_query
     assert query is not None
     return next(option for option in options if option.data.pack() == query.data)
+
+
+def _tapped_toggle(update: Update, options: Sequence[Option]) -> tuple[Option, bool]:
+    """The checklist option tapped, and whether its button showed it ticked."""
+    query = update.callback_query
+    assert query is not None
+    return next(
+        (option, ticked)
+        for option in options
+        for ticked in (False, True)
+        if _shown(option, ticked).pack() == query.data
+    )
 
 
 def _matches(handler: BaseHandler[Update, Any, Any], update: Update) -> bool:

@@ -14,7 +14,7 @@ from bot.kit.commands import ADMINS, ALWAYS, MEMBERS, Command, admins_only, visi
 from bot.kit.context import CallboardContext, HomeButton, Route
 from bot.kit.feature import Feature, Stage, on_button, on_command
 from bot.kit.i18n import LANGUAGES, Html, Translator, key_table
-from bot.kit.keyboards import button, in_rows, keyboard
+from bot.kit.keyboards import button, fitted, keyboard
 from bot.kit.pending import drop_pending
 from bot.kit.screens import answer_unknown, show_screen
 from storage.models import Role
@@ -67,7 +67,7 @@ def help_screen(
     each of them. The commands themselves are in Telegram's menu, so only the admins' own
     commands, which no step mentions, are listed."""
     lines = [t(_GUIDES[role]), "", t("help.menu"), *admin_section(t, admin_commands)]
-    markup = keyboard(in_rows([button(t.plain(b.label_key), b.data) for b in starts], 2))
+    markup = keyboard(fitted([button(t.plain(b.label_key), b.data) for b in starts]))
     return Html("\n".join(lines)), (markup if starts else None)
 
 
@@ -86,7 +86,7 @@ async def send_home(chat_id: int, context: CallboardContext, _item: int = 0) -> 
         for b in context.services.navigator.home_buttons_for(account.role)
     ]
     rows = [
-        role_buttons,
+        *fitted(role_buttons),
         [
             button(t.plain("button.profile"), HomeCb(action="profile")),
             button(t.plain("button.language"), HomeCb(action="language")),

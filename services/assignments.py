@@ -172,6 +172,8 @@ class DecisionOutcome(StrEnum):
 class Decision:
     outcome: DecisionOutcome
     mission_id: int | None = None
+    # The rate an approved prospector works at.
+    rate_cents: int | None = None
 
 
 async def decide(deps: Deps, company_id: int, assignment_id: int, *, approve: bool) -> Decision:
@@ -200,8 +202,9 @@ async def decide(deps: Deps, company_id: int, assignment_id: int, *, approve: bo
             else notices.ApplicationDeclined(mission_id=mission.id, title=mission.title)
         )
         await deps.notifier.notify(tx, assignment.prospector_id, notice)
-    outcome = DecisionOutcome.APPROVED if approve else DecisionOutcome.DECLINED
-    return Decision(outcome, mission.id)
+    if approve:
+        return Decision(DecisionOutcome.APPROVED, mission.id, rate)
+    return Decision(DecisionOutcome.DECLINED, mission.id)
 
 
 # --- leaving ------------------------------------------------------------------------------------

@@ -9,18 +9,30 @@ from storage.clock import ManualClock
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
 from tests.harness import BotHarness, make_settings
 from tests.helpers import START, running_bot
+from tests.phone_rule import offenders
 
 
 @pytest.fixture
 def server() -> Iterator[FakeTelegramServer]:
     """The fake Telegram over loopback HTTP, for tests that run `python -m bot`."""
-    with FakeTelegramServer(FakeTelegram()) as running:
+    telegram = FakeTelegram()
+    with FakeTelegramServer(telegram) as running:
         yield running
+    assert_fits_phone(telegram)
 
 
 @pytest.fixture
-def fake() -> FakeTelegram:
-    return FakeTelegram()
+def fake() -> Iterator[FakeTelegram]:
+    """The fake Telegram; once the test is over, every inline keyboard the bot sent in it
+    must have passed the phone rule, so that every screen the suite renders is checked."""
+    telegram = FakeTelegram()
+    yield telegram
+    assert_fits_phone(telegram)
+
+
+def assert_fits_phone(telegram: FakeTelegram) -> None:
+    too_wide = offenders(telegram.inline_keyboards)
+    assert not too_wide, f"labels too wide for a phone: {too_wide}"
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ ADMIN_ID = 999
 EVERYONE = "👥 Everyone"
 COMPANIES = "🏢 Companies"
 PROSPECTORS = "📞 Prospectors"
-ACTIVE = "🔥 Prospectors active in the last 30 days"
+ACTIVE = "🔥 Prospectors active (30 days)"
 SEND = "📣 Send"
 CANCEL = "✖️ Cancel"
 UNKNOWN = "I did not understand that. Send /help to see the commands."
@@ -235,7 +235,9 @@ async def test_cancel_under_the_preview_sends_nothing(bot: BotHarness, admin: Fa
     await admin.tap(CANCEL)
     await track(bot)
 
-    assert admin.last_text == "Broadcast cancelled: nothing was sent."
+    # The preview says what was chosen, in place of its buttons.
+    assert admin.last_text.endswith("Send it?\n\nBroadcast cancelled: nothing was sent.")
+    assert admin.messages[-1].buttons() == []
     assert not copies_of(source, company)
     assert await rows(bot, "SELECT * FROM campaigns") == []
     assert await rows(bot, "SELECT * FROM broadcasts") == []

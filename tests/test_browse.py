@@ -234,7 +234,7 @@ async def test_my_missions_and_leaving_frees_the_slot(
     await ann.send(f"/start m{auto.id}")
     assert "0 slots left" in ann.last_text
     assert "Accept at the posted rate" not in button_labels(ann)
-    assert "💬 Propose another rate" in button_labels(ann)
+    assert "💬 Propose a rate" in button_labels(ann)
     await ann.tap_forged(TakeCb(mission_id=auto.id).pack())
     assert "is full" in ann.last_text
 

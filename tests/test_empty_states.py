@@ -44,7 +44,7 @@ def test_nothing_to_review_leads_back(language: str, missions: str, mission: str
 
 
 @pytest.mark.parametrize(
-    ("language", "label"), [("en", "📥 Review results"), ("fr", "📥 Examiner les résultats")]
+    ("language", "label"), [("en", "📥 Review results"), ("fr", "📥 Résultats reçus")]
 )
 def test_no_statement_leads_to_the_review(language: str, label: str) -> None:
     text, markup = payouts.payouts(tr(language), [], {}, NOW, 0)

@@ -105,7 +105,7 @@ async def test_help_buttons_start_each_role(bot: BotHarness) -> None:
     assert button_labels(acme) == [
         "📝 Nouvelle mission",
         "📋 Mes missions",
-        "📥 Examiner les résultats",
+        "📥 Résultats reçus",
         "🧾 Paiements",
     ]
     await acme.tap("Nouvelle mission")

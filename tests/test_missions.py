@@ -97,7 +97,7 @@ async def test_wizard_end_to_end_with_every_invalid_input(bot: BotHarness) -> No
     assert "Who will be called" in acme.last_text
     await acme.tap("B2C")
     assert "Who may start?" in acme.last_text
-    await acme.tap("Anyone who accepts")
+    await acme.tap("Immediate start")
 
     preview = acme.last_text
     assert "Preview" in preview
@@ -109,7 +109,7 @@ async def test_wizard_end_to_end_with_every_invalid_input(bot: BotHarness) -> No
         "Cap: no cap",
         "Mar 11, 2026",
         "Target: B2C",
-        "Anyone who accepts the posted rate starts",
+        "Immediate start",
     ):
         assert shown in preview, shown
     assert button_labels(acme) == ["✅ Publish", "✏️ Edit a field", "✖️ Cancel"]
@@ -163,7 +163,7 @@ async def test_wizard_iso_deadline_cap_choice_edit_and_cancel(bot: BotHarness) -
     assert "Deadline" in acme.last_text
     await acme.send("2027-03-10")
     await acme.tap("B2B")
-    await acme.tap("Only candidates")
+    await acme.tap("On approval")
     preview = acme.last_text
     for shown in (
         "Qualify leads for <Solar> panels",
@@ -171,7 +171,7 @@ async def test_wizard_iso_deadline_cap_choice_edit_and_cancel(bot: BotHarness) -
         "Cap: 250",
         "Mar 10, 2027",
         "Target: B2B",
-        "Only candidates the company approves",
+        "On approval",
     ):
         assert shown in preview, shown
 
@@ -721,28 +721,38 @@ async def test_approval_missions_apply_approve_decline_and_full(bot: BotHarness)
         "🙋 <b>P-0002</b> Ann Caller (4 years, French)",
         "🙋 <b>P-0003</b> Bea Caller (4 years, French)",
     ]
-    assert button_labels(acme) == ["✅ P-0003", "✖️ P-0003"]
+    assert button_labels(acme) == ["✅ Approve P-0003", "✖️ Decline P-0003"]
     await jo.tap_forged(TakeCb(mission_id=mission.id).pack())
     assert jo.alerts[-1] == "You have already applied; the company will answer."
 
-    await acme.tap("✅ P-0001")
+    await acme.tap("✅ Approve P-0001")
     assert acme.alerts[-1] == "✅ Application approved."
     jo_row = (await assignments(bot, mission.id))[0]
     assert (jo_row["status"], jo_row["agreed_rate_cents"]) == ("active", 2500)
     assert (await mission_row(bot, mission.id))["active_count"] == 1
     assert "was approved, at €25.00" in (await outbox_texts(bot, jo.id))[-1]
     assert "was approved, at €25.00" in jo.last_text
+    # The application's notice keeps the outcome in place of its buttons.
+    [jo_application] = [m for m in acme.messages if "P-0001" in (m.text or "")]
+    assert jo_application.text is not None
+    assert jo_application.text.endswith("“Hand-picked callers”.\n\n✅ Approved at €25.00.")
+    assert jo_application.buttons() == []
 
     before = await snapshot(bot)
-    await acme.tap("✅ P-0002")
+    await acme.tap("✅ Approve P-0002")
     assert acme.alerts[-1] == "No free slot left: raise the number of slots first."
     assert await snapshot(bot) == before
     [ann_application] = [m for m in acme.messages if "P-0002" in (m.text or "")]
-    assert [label for label, _, _ in ann_application.buttons()] == ["✅ P-0002", "✖️ P-0002"]
+    assert [label for label, _, _ in ann_application.buttons()] == [
+        "✅ Approve P-0002",
+        "✖️ Decline P-0002",
+    ]
     ann_seen = len(ann.texts)
 
-    await acme.tap("✖️ P-0002")
+    await acme.tap("✖️ Decline P-0002")
     assert acme.alerts[-1] == "Application declined."
+    [ann_application] = [m for m in acme.messages if "P-0002" in (m.text or "")]
+    assert ann_application.text.endswith("\n\n✖️ Declined.")
     assert (await assignments(bot, mission.id))[1]["status"] == "declined"
     declined_note = "Your application to mission #1 “Hand-picked callers” was not accepted."
     assert (await outbox_texts(bot, ann.id))[-1] == declined_note
@@ -756,14 +766,14 @@ async def test_approval_missions_apply_approve_decline_and_full(bot: BotHarness)
     assert "Applicants: 1" in acme.last_text
     await acme.tap("Applicants")
     assert "P-0003" in acme.last_text and "P-0002" not in acme.last_text
-    await acme.tap("✅ P-0003")
+    await acme.tap("✅ Approve P-0003")
     assert acme.alerts[-1] == "No free slot left: raise the number of slots first."
     await acme.tap("Back")
     await acme.tap("Edit")
     await acme.tap("Slots")
     await acme.send("2")
     await acme.tap("Applicants")
-    await acme.tap("✅ P-0003")
+    await acme.tap("✅ Approve P-0003")
     assert acme.alerts[-1] == "✅ Application approved."
     statuses = [(a["status"], a["agreed_rate_cents"]) for a in await assignments(bot, 1)]
     assert statuses == [("active", 2500), ("declined", 2500), ("active", 2500)]
@@ -914,7 +924,7 @@ async def test_an_applicant_is_approved_at_the_rate_applied_for(bot: BotHarness)
     await acme.tap("Rate")
     await acme.send("5")
     await acme.tap("Applicants")
-    await acme.tap("✅ P-0001")
+    await acme.tap("✅ Approve P-0001")
     [row] = await assignments(bot, mission.id)
     assert (row["status"], row["agreed_rate_cents"]) == ("active", 4000)
     assert "approved, at €40.00" in jo.last_text

@@ -66,7 +66,7 @@ async def test_media_in_the_amount_step_asks_for_text(bot: BotHarness) -> None:
     mission = await post_mission(bot, acme)
     jo = await onboard_prospector(bot, "Jo")
     await jo.send(f"/start m{mission.id}")
-    await jo.tap("Propose another rate")
+    await jo.tap("Propose a rate")
     await jo.send_photo()
     assert "text message" in jo.last_text
     await jo.send("€1,500.00")
@@ -138,7 +138,7 @@ async def test_mymissions_shows_the_offer_on_the_table_while_negotiating(bot: Bo
     mission = await post_mission(bot, acme, rate="40")
     jo = await onboard_prospector(bot, "Jo", notify=False)
     await jo.send(f"/start m{mission.id}")
-    await jo.tap("Propose another rate")
+    await jo.tap("Propose a rate")
     await jo.send("15")
     await jo.send("/mymissions")
     assert "negotiating · your offer: €15.00" in jo.last_text

@@ -307,7 +307,7 @@ async def test_submit_buttons_on_my_missions_and_on_the_details(bot: BotHarness)
     await jo.tap("Submit a result · #1")
     assert "Result for mission #1" in jo.last_text
     await jo.send("/mymissions")
-    await jo.tap("🔎 #1")
+    await jo.tap("🔎 View #1")
     assert button_labels(jo)[0] == "📨 Submit a result"
     await jo.tap("Submit a result")
     assert "Name of the person you spoke to" in jo.last_text

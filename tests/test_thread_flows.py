@@ -24,7 +24,7 @@ async def agreed_rate(bot: BotHarness) -> tuple[FakeUser, FakeUser, int]:
     mission = await post_mission(bot, company, rate="10", approval="manual")
     await prospector.send("/browse")
     await prospector.tap(f"#{mission.id}")
-    await prospector.tap("Propose another rate")
+    await prospector.tap("Propose a rate")
     await prospector.send("15")
     await company.tap("Accept offer")
     return company, prospector, mission.id
@@ -136,7 +136,7 @@ async def test_a_company_sees_who_makes_an_offer(bot: BotHarness) -> None:
     mission = await post_mission(bot, company, language="fr", rate="10", approval="manual")
     await prospector.send("/browse")
     await prospector.tap(f"#{mission.id}")
-    await prospector.tap("Propose another rate")
+    await prospector.tap("Propose a rate")
     await prospector.send("15")
     offer = spaced(company.last_text)
     assert "P-0001" in offer and "Offre : 15,00 €" in offer

@@ -29,7 +29,7 @@ async def negotiate_opening(bot: BotHarness) -> tuple[FakeUser, FakeUser, int]:
     mission = await post_mission(bot, company, language="fr", rate="10", approval="manual")
     await prospector.send("/browse")
     await prospector.tap(f"#{mission.id}")
-    await prospector.tap("Propose another rate")
+    await prospector.tap("Propose a rate")
     assert "Your rate per result" in prospector.last_text
     return company, prospector, mission.id
 
@@ -109,7 +109,7 @@ async def test_offer_on_full_or_closed_mission_changes_nothing(bot: BotHarness) 
     haggler = await onboard_prospector(bot, "Hana")
     await haggler.send("/browse")
     await haggler.tap(f"#{mission.id}")
-    await haggler.tap("Propose another rate")
+    await haggler.tap("Propose a rate")
     await haggler.send("45")
     await taker.send("/browse")
     await taker.tap(f"#{mission.id}")
@@ -216,7 +216,7 @@ async def test_privacy_across_a_negotiation(bot: BotHarness) -> None:
     await pierre.tap("Yes")
     mission = await post_mission(bot, company, approval="manual")
     await pierre.tap("View mission")
-    await pierre.tap("Propose another rate")
+    await pierre.tap("Propose a rate")
     await pierre.send("45")
     await company.tap("Counter")
     await company.send("42")
@@ -291,7 +291,7 @@ async def test_a_declined_application_stays_declined_on_every_path(bot: BotHarne
     pierre_offer = company.messages[-1]
     await company.tap("Reply")
     await company.send("We will think about it")
-    await company.tap("✖️ P-0001")
+    await company.tap("✖️ Decline P-0001")
     assert company.alerts[-1] == "Application declined."
     declined = await snapshot(bot)
 
@@ -302,7 +302,7 @@ async def test_a_declined_application_stays_declined_on_every_path(bot: BotHarne
         "The company already declined your application to this mission."
     )
     assert "Accept at the posted rate" not in button_labels(pierre)
-    assert "Propose another rate" not in button_labels(pierre)
+    assert "Propose a rate" not in button_labels(pierre)
     await pierre.tap_forged(ProposeRateCb(mission_id=mission.id).pack())
     assert pierre.alerts[-1] == "The company already declined your application to this mission."
     company.fake.user_taps(company.id, pierre_offer.message_id, OfferAcceptCb(offer_id=1).pack())

@@ -83,7 +83,7 @@ async def test_a_refused_wizard_start_leaves_the_wizard_under_way(bot: BotHarnes
     pat = await onboard_prospector(bot, "Pat")
     await pat.send("/profile")
     await pat.tap("Display name")
-    # An old *Propose another rate* of the closed mission: refused, nothing else ends.
+    # An old *Propose a rate* of the closed mission: refused, nothing else ends.
     await pat.tap_forged(ProposeRateCb(mission_id=mission.id).pack())
     assert pat.alerts[-1] == "This mission is not open right now."
     await pat.send("Pat Renamed")

@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 
 from bot.kit.callbacks import CallbackData, ThreadReplyCb
 from bot.kit.context import CallboardContext
-from bot.kit.i18n import Translator
+from bot.kit.i18n import Html, Translator
 from bot.kit.keyboards import button
 
 
@@ -77,6 +77,32 @@ async def close_keyboard(update: Update) -> bool:
     if query is None or not isinstance(message, Message) or message.reply_markup is None:
         return False
     return await query.edit_message_reply_markup(None) is not False
+
+
+async def close_with_outcome(update: Update, outcome: Html) -> bool:
+    """As `close_keyboard`, and the message keeps a record of what the tap did: a question
+    ending with a colon gets its answer on the same line ("You are: 📞 Prospector"), any other
+    message a line of its own under it ("✅ P-0001 approved at €15.00"), so that nothing the
+    user chose disappears with the buttons. A repeated tap makes the same edit again, which
+    Telegram refuses as unchanged: False, as for `close_keyboard`."""
+    query = update.callback_query
+    message = query.message if query else None
+    if query is None or not isinstance(message, Message) or message.reply_markup is None:
+        return False
+    if message.text is not None:
+        edited = await query.edit_message_text(with_outcome(message.text_html, outcome))
+    elif message.caption is not None:
+        edited = await query.edit_message_caption(with_outcome(message.caption_html, outcome))
+    else:
+        edited = await query.edit_message_reply_markup(None)
+    return edited is not False
+
+
+def with_outcome(text: str, outcome: Html) -> Html:
+    """A message's text with what was done about it."""
+    if text.rstrip().endswith(":"):
+        return Html(f"{text.rstrip()} {outcome}")
+    return Html(f"{text}\n\n{outcome}")
 
 
 async def text_expected(update: Update, context: CallboardContext) -> object:

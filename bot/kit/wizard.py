@@ -53,8 +53,14 @@ from bot.kit.callbacks import CallbackData
 from bot.kit.commands import command_name
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import Html, Translator
-from bot.kit.keyboards import button, in_rows, keyboard
-from bot.kit.screens import chat_id_of, close_keyboard, refuse, thread_in_markup
+from bot.kit.keyboards import button, fitted, keyboard
+from bot.kit.screens import (
+    chat_id_of,
+    close_keyboard,
+    close_with_outcome,
+    refuse,
+    thread_in_markup,
+)
 from services.validation import Invalid
 from storage.models import Proof, ProofKind
 
@@ -247,7 +253,11 @@ class ChoiceStep:
 @dataclass(frozen=True)
 class ChecklistStep:
     """Options ticked and unticked in place, then Done; `validate` returns the cleaned
-    selection or raises `Invalid`."""
+    selection or raises `Invalid`.
+
+    An option's callback data has a last field `ticked: bool = False`: its button carries
+    the state it showed, so a tap means "make it the other one" and the second tap of a
+    quick double tap (sent before the first one redrew the keyboard) changes nothing more."""
 
     name: str
     field: str
@@ -255,6 +265,11 @@ class ChecklistStep:
     options: Sequence[Option]
     validate: Callable[[list[str]], Sequence[str]]
     when: Condition | None = None
+
+    def __post_init__(self) -> None:
+        for option in self.options:
+            if "ticked" not in type(option.data).model_fields:
+                raise TypeError(f"{type(option.data).__name__} has no `ticked` field")
 
 
 Step = TextStep | ChoiceStep | ChecklistStep | FileStep | MessageStep
@@ -325,9 +340,9 @@ def _answer_rows(
         buttons = [button(t.plain(option.label), option.data) for option in step.options]
         if step.write_in is not None:
             buttons.append(button(t.plain(step.write_in.label), WriteInCb(step=step.name)))
-        return in_rows(buttons, 2)
+        return fitted(buttons)
     chosen = _chosen(draft, step)
-    rows = in_rows([_tick(t, option, chosen) for option in step.options], 2)
+    rows = fitted([_tick(t, option, chosen) for option in step.options])
     rows.append([button(t.plain("button.done"), DoneCb(step=step.name))])
     return rows
 
@@ -364,14 +379,25 @@ def field_picker(review: Review, t: Translator, asked: Collection[str]) -> Scree
         for name, label in review.fields.items()
         if name in asked
     ]
-    rows = in_rows(buttons, 2)
+    rows = fitted(buttons)
     rows.append([button(t.plain("button.back"), ReviewCb(action="back"))])
     return Screen(t(review.pick_prompt), keyboard(rows))
 
 
+def chosen_labels(t: Translator, options: Sequence[Option]) -> Html:
+    """What a question shows once answered: the labels of the options chosen."""
+    return Html(f"<b>{', '.join(t(option.label) for option in options)}</b>")
+
+
 def _tick(t: Translator, option: Option, chosen: list[str]) -> InlineKeyboardButton:
-    mark = TICKED if option.value in chosen else UNTICKED
-    return button(mark + t.plain(option.label), option.data)
+    ticked = option.value in chosen
+    mark = TICKED if ticked else UNTICKED
+    return button(mark + t.plain(option.label), _shown(option, ticked))
+
+
+def _shown(option: Option, ticked: bool) -> CallbackData:
+    """A checklist option's data as its button carries it, ticked or not."""
+    return option.data.model_copy(update={"ticked": ticked})
 
 
 def _chosen(draft: BaseModel, step: ChecklistStep) -> list[str]:
@@ -647,7 +673,8 @@ class _Engine(Generic[D]):
                     _buttons([WriteInCb(step=step.name)], _bound(self.on_write_in, step))
                 )
             return handlers
-        handlers.append(_buttons(_data_of(step.options), _bound(self.on_toggle, step)))
+        both = [_shown(option, ticked) for option in step.options for ticked in (False, True)]
+        handlers.append(_buttons(both, _bound(self.on_toggle, step)))
         handlers.append(_buttons([DoneCb(step=step.name)], _bound(self.on_done, step)))
         return handlers
 
@@ -762,7 +789,7 @@ class _Engine(Generic[D]):
         self, step: ChoiceStep, update: Update, context: CallboardContext
     ) -> object:
         option = _tapped_option(update, step.options)
-        session = await self._tapped_once(update, context)
+        session = await self._tapped_once(update, context, chosen_labels(context.t, [option]))
         if session is None:
             return None
         return await self.answer(update, context, session, step, option.value)
@@ -781,13 +808,15 @@ class _Engine(Generic[D]):
     ) -> object:
         query = update.callback_query
         assert query is not None
-        option = _tapped_option(update, step.options)
+        option, was_ticked = _tapped_toggle(update, step.options)
         session = await self._session_for_tap(update, context)
         if session is None:
             return None
         chosen = _chosen(session.draft, step)
         value = str(option.value)
-        toggled = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
+        if (value in chosen) != was_ticked:
+            return None  # the same button tapped again: the first tap already did it
+        toggled = [v for v in chosen if v != value] if was_ticked else [*chosen, value]
         session = self._with(session, step.field, toggled)
         self.save(context, session)
         await query.answer()
@@ -808,7 +837,8 @@ class _Engine(Generic[D]):
         except Invalid as exc:
             await query.answer(context.t.plain(exc.key, **exc.values), show_alert=True)
             return None
-        if not await close_keyboard(update):
+        ticked = [option for option in step.options if str(option.value) in selection]
+        if not await close_with_outcome(update, chosen_labels(context.t, ticked)):
             return None
         return await self.answer(update, context, session, step, selection)
 
@@ -1005,13 +1035,20 @@ class _Engine(Generic[D]):
             return None
         return session
 
-    async def _tapped_once(self, update: Update, context: CallboardContext) -> _Session[D] | None:
+    async def _tapped_once(
+        self, update: Update, context: CallboardContext, answer: Html | None = None
+    ) -> _Session[D] | None:
         """As `_session_for_tap`, for a button that answers the step: its keyboard is taken
-        away, so that a repeated tap does nothing."""
+        away, so that a repeated tap does nothing; the `answer`, if any, stays in its place."""
         session = await self._session_for_tap(update, context)
-        if session is None or not await close_keyboard(update):
+        if session is None:
             return None
-        return session
+        closed = (
+            await close_keyboard(update)
+            if answer is None
+            else await close_with_outcome(update, answer)
+        )
+        return session if closed else None
 
 
 def _stay(update: Update, user_data: dict[str, Any]) -> None:
@@ -1076,6 +1113,18 @@ def _tapped_option(update: Update, options: Sequence[Option]) -> Option:
     query = update.callback_query
     assert query is not None
     return next(option for option in options if option.data.pack() == query.data)
+
+
+def _tapped_toggle(update: Update, options: Sequence[Option]) -> tuple[Option, bool]:
+    """The checklist option tapped, and whether its button showed it ticked."""
+    query = update.callback_query
+    assert query is not None
+    return next(
+        (option, ticked)
+        for option in options
+        for ticked in (False, True)
+        if _shown(option, ticked).pack() == query.data
+    )
 
 
 def _matches(handler: BaseHandler[Update, Any, Any], update: Update) -> bool:

@@ -20,7 +20,7 @@ from bot.kit.context import CallboardContext
 from bot.kit.i18n import Html, key_table
 from bot.kit.jobs import RepeatingJob
 from bot.kit.pending import offer_cancel, settled
-from bot.kit.screens import answer_unknown, chat_id_of, close_keyboard, refuse
+from bot.kit.screens import answer_unknown, chat_id_of, close_with_outcome, refuse
 from bot.kit.wizard import Begin, ChoiceStep, CommandEntry, MessageStep, Prompt, Wizard
 from handlers.admin import broadcast_screens as screens
 from handlers.admin.broadcast_screens import BroadcastCb
@@ -127,20 +127,21 @@ BROADCAST = Wizard(
 
 
 async def on_preview(update: Update, context: CallboardContext) -> None:
-    """*Send* or *Cancel* under a preview; each acts once (the buttons go with the tap)."""
+    """*Send* or *Cancel* under a preview; each acts once (the buttons go with the tap, and
+    the preview says which was chosen)."""
     query = update.callback_query
     assert query is not None
     choice = BroadcastCb.unpack(query.data)
     if choice is None or not _is_admin(context):
         await as_unknown(update, context)
         return
-    if not await close_keyboard(update):
+    chosen = "broadcast.dropped" if choice.action == "drop" else "broadcast.confirmed"
+    if not await close_with_outcome(update, context.t(chosen)):
         return
     settled(context, query.message.message_id if query.message else 0)
-    chat_id = chat_id_of(update)
     if choice.action == "drop":
-        await context.bot.send_message(chat_id, context.t("broadcast.dropped"))
         return
+    chat_id = chat_id_of(update)
     started = await broadcasts.start(
         context.deps,
         context.user_account.id,

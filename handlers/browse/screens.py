@@ -19,7 +19,7 @@ from bot.kit.callbacks import (
     ThreadOpenCb,
 )
 from bot.kit.i18n import Html, Translator
-from bot.kit.keyboards import button, keyboard
+from bot.kit.keyboards import button, fitted, keyboard
 from bot.kit.labels import ASSIGNMENT_STATUS, PAY_MODEL, TARGET
 from bot.kit.notifier import Outbound, text_message
 from bot.kit.screens import pager
@@ -155,7 +155,7 @@ def filters_screen(t: Translator, filters: BrowseFilters) -> Screen:
     ]
     markup = keyboard(
         [
-            pay_row,
+            *fitted(pay_row, most=3),
             target_row,
             rate_row[:2],
             rate_row[2:],

@@ -8,7 +8,7 @@ from telegram import Message, Update
 from bot.kit.callbacks import ApproveCb, DeclineCb, MissionCardCb
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import key_table
-from bot.kit.screens import close_keyboard, refuse, show_screen
+from bot.kit.screens import close_with_outcome, refuse, show_screen
 from handlers.missions import screens
 from handlers.missions.card import own_or_refuse
 from handlers.missions.screens import PeopleCb
@@ -53,7 +53,7 @@ async def _render(
 
 async def decide(update: Update, context: CallboardContext) -> None:
     """Approve or decline; the applicants screen is refreshed (it keeps its way back and the
-    other applicants' buttons), a notice loses its buttons."""
+    other applicants' buttons), a notice trades its buttons for the outcome."""
     query = update.callback_query
     assert query
     approve = ApproveCb.unpack(query.data)
@@ -71,7 +71,7 @@ async def decide(update: Update, context: CallboardContext) -> None:
     if _on_people_screen(query.message) and mission is not None:
         await _render(update, context, mission, AssignmentStatus.APPLIED, 0)
     else:
-        await close_keyboard(update)
+        await close_with_outcome(update, screens.decided(context.t, decision))
 
 
 def _on_people_screen(message: object) -> bool:

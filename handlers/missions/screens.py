@@ -19,13 +19,14 @@ from bot.kit.callbacks import (
     ThreadListCb,
 )
 from bot.kit.i18n import Html, Translator, key_table
-from bot.kit.keyboards import button, in_rows, keyboard
+from bot.kit.keyboards import button, fitted, keyboard
 from bot.kit.labels import MISSION_STATUS, PAY_MODEL, SPOKEN_LANGUAGE
 from bot.kit.links import mission_payload
 from bot.kit.notifier import Outbound, text_message
 from bot.kit.screens import pager
 from bot.kit.views import company_card, mission_label
 from services import notices
+from services.assignments import Decision
 from services.missions import EDITABLE
 from storage.models import (
     Assignment,
@@ -202,6 +203,13 @@ def answer_buttons(t: Translator, assignment_id: int, code: str) -> list[InlineK
     ]
 
 
+def decided(t: Translator, decision: Decision) -> Html:
+    """What an application's notice shows once answered."""
+    if decision.rate_cents is None:
+        return t("decision.card_declined")
+    return t("decision.card_approved", rate=t.money(decision.rate_cents))
+
+
 def close_confirm(t: Translator, mission: Mission) -> Screen:
     confirm = MissionActionCb(action="close_ok", mission_id=mission.id)
     markup = keyboard(
@@ -218,7 +226,7 @@ def edit_pick(t: Translator, mission: Mission) -> Screen:
         )
         for field in EDITABLE
     ]
-    rows = in_rows(buttons, 2)
+    rows = fitted(buttons)
     rows.append([_back_to_card(t, mission.id)])
     return t("mission.edit_pick", title=mission.title), keyboard(rows)
 

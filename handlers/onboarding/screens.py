@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bot.kit.i18n import Html, Translator, key_table
-from bot.kit.keyboards import button, in_rows, keyboard
+from bot.kit.keyboards import button, fitted, keyboard
 from bot.kit.labels import SECTOR, SPECIALTY, SPOKEN_LANGUAGE
 from bot.kit.wizard import Screen
 from handlers.onboarding.steps import Field, ProfileFieldCb, fields_of
@@ -82,4 +82,4 @@ def profile_screen(t: Translator, profile: Profile) -> Screen:
         button(t.plain(EDIT_LABELS[field]), ProfileFieldCb(field=field))
         for field in fields_of(role_of(profile))
     ]
-    return Screen(profile_card(t, profile), keyboard(in_rows(buttons, 2)))
+    return Screen(profile_card(t, profile), keyboard(fitted(buttons)))

@@ -59,11 +59,13 @@ class SectorCb(CallbackData):
 class LanguageToggleCb(CallbackData):
     prefix = "obl"
     language: SpokenLanguage
+    ticked: bool = False
 
 
 class SpecialtyToggleCb(CallbackData):
     prefix = "obp"
     specialty: Specialty
+    ticked: bool = False
 
 
 class NotifyCb(CallbackData):

@@ -11,7 +11,7 @@ from telegram import Update
 
 from bot.kit.callbacks import ProposeRateCb, ThreadOfferCb
 from bot.kit.context import CallboardContext
-from bot.kit.screens import chat_id_of, close_keyboard, refuse
+from bot.kit.screens import chat_id_of, close_with_outcome, refuse
 from bot.kit.wizard import Begin, ButtonEntry, Prompt, TextStep, Wizard
 from handlers.threads import screens
 from handlers.threads.screens import OfferAcceptCb, OfferCounterCb, OfferDeclineCb
@@ -139,10 +139,13 @@ async def answer_button(update: Update, context: CallboardContext) -> None:
         await refuse(update, context, _refusal(context, answered.refusal))
         return
     await query.answer()
-    await close_keyboard(update)
     key = "offer.done_accepted" if accept else "offer.done_declined"
     rate = context.t.money(answered.offer.amount_cents)
-    await context.bot.send_message(chat_id_of(update), context.t(key, rate=rate))
+    outcome = context.t(key, rate=rate)
+    # Without a keyboard to trade for it (a button forged onto another message), the outcome
+    # comes as a message of its own: what was decided is always on screen.
+    if not await close_with_outcome(update, outcome):
+        await context.bot.send_message(chat_id_of(update), outcome)
 
 
 OFFER = Wizard(

@@ -118,6 +118,8 @@ class FakeTelegram:
         self._successes: list[str] = []
         # Every call refused with an error (method, description), injected faults included.
         self.refusals: list[tuple[str, str]] = []
+        # Every inline keyboard the bot sent or edited in, as its rows of labels.
+        self.inline_keyboards: list[list[list[str]]] = []
         self._webhook_url = ""
         self._methods: dict[str, tuple[str, Method]] = {
             name.lower(): (name, impl) for name, impl in self._method_table().items()
@@ -413,8 +415,14 @@ class FakeTelegram:
         )
         chat.next_id += 1
         chat.messages[message.message_id] = message
+        self._record_keyboard(message.reply_markup)
         self._remember_files(message.media)
         return message
+
+    def _record_keyboard(self, markup: JSON | None) -> None:
+        if markup and "inline_keyboard" in markup:
+            rows = [[key["text"] for key in row] for row in markup["inline_keyboard"]]
+            self.inline_keyboards.append(rows)
 
     def _remember_files(self, media: Any) -> None:
         for item in media if isinstance(media, list) else [media] if media else []:
@@ -513,6 +521,7 @@ class FakeTelegram:
             setattr(message, key, value)
         # Telegram drops the inline keyboard when an edit does not repeat it.
         message.reply_markup = markup
+        self._record_keyboard(markup)
         message.edited = True
         message.edit_date = int(time.time())
         return message.to_json()

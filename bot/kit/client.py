@@ -74,6 +74,11 @@ class CallboardBot(ExtBot[SendLane]):
             return _unchanged(exc)
 
 
+def message_gone(exc: BadRequest) -> bool:
+    """Telegram's refusal to edit a message that no longer exists (the user deleted it)."""
+    return "not found" in exc.message.lower()
+
+
 def _unchanged(exc: BadRequest) -> bool:
     """False for Telegram's "message is not modified"; any other refusal is raised again."""
     if "not modified" not in exc.message.lower():

@@ -7,6 +7,7 @@ from __future__ import annotations
 from telegram import Message
 from telegram.error import BadRequest
 
+from bot.kit.client import message_gone
 from bot.kit.context import CallboardContext
 
 _PENDING = "pending_cancel"
@@ -43,6 +44,6 @@ async def drop_pending(context: CallboardContext) -> str | None:
             pending["chat_id"], pending["message_id"], reply_markup=None
         )
     except BadRequest as exc:
-        if "not found" not in exc.message.lower() and "not modified" not in exc.message.lower():
+        if not message_gone(exc):
             raise
     return str(pending["dropped"])

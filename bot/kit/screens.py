@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.kit.callbacks import CallbackData, ThreadReplyCb
+from bot.kit.client import message_gone
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import Html, Translator
 from bot.kit.keyboards import button
@@ -133,5 +134,5 @@ async def replace_text(
         else:
             await context.bot.edit_message_text(text, chat_id, message_id)
     except BadRequest as exc:
-        if "not found" not in exc.message.lower():
+        if not message_gone(exc):
             raise

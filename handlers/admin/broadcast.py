@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
 
+from bot.kit.client import message_gone
 from bot.kit.context import CallboardContext
 from bot.kit.i18n import Html, key_table
 from bot.kit.jobs import RepeatingJob
@@ -216,7 +217,7 @@ async def _show(context: CallboardContext, broadcast: Broadcast, text: Html) -> 
                 await context.bot.edit_message_text(text, broadcast.admin_id, message_id)
                 return
             except BadRequest as exc:
-                if "not found" not in exc.message.lower():
+                if not message_gone(exc):
                     raise
         sent = await context.bot.send_message(broadcast.admin_id, text)
         await broadcasts.set_progress_message(context.deps, broadcast.id, sent.message_id)

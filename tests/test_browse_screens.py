@@ -3,25 +3,15 @@ languages: only actions that can succeed, why nothing can be done, and always a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from bot.kit.callbacks import (
-    BrowsePageCb,
-    CallbackData,
-    MissionCardCb,
-    MissionListCb,
-    MyMissionsCb,
-)
-from bot.kit.i18n import Translator
+from bot.kit.callbacks import BrowsePageCb, MyMissionsCb
 from bot.kit.views import fields_card
 from bot.kit.wizard import Asking, ChoiceStep, question, typed_option
 from handlers.browse import screens as browse
-from handlers.browse.screens import ListClearCb, MineDetailsCb, Screen
+from handlers.browse.screens import ListClearCb, MineDetailsCb
 from handlers.missions import screens as missions
 from handlers.missions.fields import STEPS, MissionDraft
-from handlers.missions.screens import NewMissionCb
 from storage.models import (
     Assignment,
     AssignmentStatus,
@@ -93,71 +83,6 @@ def test_empty_lists_offer_a_button_out(language: str, browse_label: str, clear_
     _, nothing_matches = browse.browse_page(t, [], 0, False, filters)
     assert labels(nothing_matches)[-1] == clear_label
     assert data(nothing_matches)[-1] == ListClearCb().pack()
-
-
-# --- every screen reached from a deep link, a list or a card offers a way back ----------------
-
-# (name, screen in a given language): each must carry a button to one of the WAYS_BACK — a
-# list or the card it was reached from, or the list to start from. Other features add their
-# screens (and their lists) here.
-WAYS_BACK: tuple[type[CallbackData], ...] = (
-    BrowsePageCb,
-    MyMissionsCb,
-    MissionListCb,
-    MissionCardCb,
-    NewMissionCb,
-)
-REACHED: list[tuple[str, Callable[[Translator], Screen]]] = [
-    ("details from a link", lambda t: browse.details(t, mission(), "Acme", None, None, None)),
-    (
-        "paused details from a link",
-        lambda t: browse.details(t, mission(status=MissionStatus.PAUSED), "A", None, None, None),
-    ),
-    (
-        "full details from a link",
-        lambda t: browse.details(t, mission(active_count=3), "A", None, None, None),
-    ),
-    (
-        "declined details from the list",
-        lambda t: browse.details(
-            t, mission(), "A", assignment(AssignmentStatus.DECLINED), None, BrowsePageCb(page=1)
-        ),
-    ),
-    (
-        "active details from /mymissions",
-        lambda t: browse.details(
-            t, mission(), "A", assignment(AssignmentStatus.ACTIVE), 4, MyMissionsCb()
-        ),
-    ),
-    ("filters", lambda t: browse.filters_screen(t, BrowseFilters())),
-    ("empty /mymissions", lambda t: browse.my_missions(t, [], 0, False)),
-    (
-        "leave confirmation",
-        lambda t: browse.leave_confirm(t, mission(), assignment(AssignmentStatus.ACTIVE)),
-    ),
-    ("a company's card", lambda t: missions.card(t, mission(), 0, ResultCounts())),
-    (
-        "a closed mission's card",
-        lambda t: missions.card(t, mission(status=MissionStatus.CLOSED), 0, ResultCounts()),
-    ),
-    ("empty /missions", lambda t: missions.mission_list(t, [], 0, 0)),
-    (
-        "applicants",
-        lambda t: missions.people(t, mission(), AssignmentStatus.APPLIED, [], 0, 0),
-    ),
-    ("close confirmation", lambda t: missions.close_confirm(t, mission())),
-    ("field to edit", lambda t: missions.edit_pick(t, mission())),
-]
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize(("name", "render"), REACHED, ids=[name for name, _ in REACHED])
-def test_every_screen_reached_offers_a_way_back(
-    language: str, name: str, render: Callable[[Translator], Screen]
-) -> None:
-    _, markup = render(tr(language))
-    backs = [d for d in data(markup) if any(kind.matches(d) for kind in WAYS_BACK)]
-    assert backs, f"{name} has no way back: {labels(markup)}"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -141,3 +141,16 @@ def test_no_code_branches_on_a_catalog_key() -> None:
 
 def _key_or_prefix(value: object) -> bool:
     return looks_like_key(value) or looks_like_key(str(value).rstrip("._"))
+
+
+def test_french_numbers_things_with_n_degree_never_a_hash() -> None:
+    """French screens say "résultat n°3" ("#3" is English usage), written alike everywhere:
+    no "#" before a number, and no space after "n°"."""
+    numbered_wrongly = re.compile(r"#\s*\{|#\d|n°\s+\{")
+    found = [
+        key
+        for key, message in FRENCH.items()
+        for form in _forms(message)
+        if numbered_wrongly.search(form)
+    ]
+    assert found == []

@@ -103,6 +103,9 @@ async def test_the_dispute_card_comes_with_the_proof(bot: BotHarness, kind: Proo
     await ada.send("/disputes")
     shown, card = ada.messages[-3], ada.messages[-2]
     assert (shown.kind, shown.file_id) == (kind.value, proof.file_id)
+    # Which result the proof is of: its caption says so, and the card replies to it.
+    assert shown.caption == "📎 Proof of result #1 · mission #1"
+    assert card.reply_to_message_id == shown.message_id
     assert "Dispute on result #1" in str(card.text)
     assert [label for label, _, _ in card.buttons()] == ["✅ Validate", "✖️ Keep rejected"]
     await ada.tap("✅ Validate")

@@ -73,13 +73,13 @@ async def test_a_rejection_is_disputed_with_an_explanation(bot: BotHarness) -> N
 async def test_the_rejection_and_the_dispute_in_french(bot: BotHarness) -> None:
     w = await rejected(bot, "fr")
     jo = w.prospector
-    assert "Le résultat #1 de la mission #1" in jo.last_text
+    assert "Le résultat n°1 de la mission n°1" in jo.last_text
     assert "Vous pouvez le contester jusqu'au 13 mars 2026, 10:00." in jo.last_text
     await jo.tap("Contester")
     assert "Motif de l'entreprise" in jo.last_text
     await answer_stays(jo, "Non.", "10 à 1000 caractères", "la vôtre en a 4")
     await jo.send("Elle travaille toujours là-bas, voyez son profil.")
-    assert jo.last_text.startswith("⚖️ Contestation du résultat #1 envoyée.")
+    assert jo.last_text.startswith("⚖️ Contestation du résultat n°1 envoyée.")
     assert len(await disputes(bot)) == 1
 
 

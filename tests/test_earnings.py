@@ -54,7 +54,7 @@ async def test_a_validation_is_told_in_the_prospectors_language(bot: BotHarness)
     await submit(w.prospector, "fr")
     await validate(bot, w.company, 1)
     assert spaced(w.prospector.last_text) == (
-        "✅ Le résultat #1 de la mission #1 « Book meetings with SaaS vendors » est validé : "
+        "✅ Le résultat n°1 de la mission n°1 « Book meetings with SaaS vendors » est validé : "
         "40,00 € pour vous."
     )
     assert button_labels(w.prospector) == ["💶 Mes gains"]

@@ -248,7 +248,7 @@ async def test_validate_all_shown_validates_exactly_the_shown_ones(bot: BotHarne
     shown = ids[:5]
     assert all(card_of(acme, result_id) for result_id in shown)
     assert "5 results shown above · 7 waiting for review in all." in acme.last_text
-    assert button_labels(acme) == ["✅ Validate all shown (5)", "Next ›"]
+    assert button_labels(acme) == ["✅ Validate all shown (5)", "Next ›", "📋 My missions"]
     # One of the page is rejected by its own button first, and a new result arrives.
     await tap_data(acme, RejectCb(result_id=shown[0]).pack())
     await acme.send("Duplicate of an earlier call")
@@ -267,7 +267,7 @@ async def test_validate_all_shown_validates_exactly_the_shown_ones(bot: BotHarne
     # The page's footer says so in place, and still leads on.
     footer = next(m for m in reversed(acme.messages) if "validated." in str(m.text))
     assert footer.text == "✅ 4 results validated. Each prospector is told."
-    assert [label for label, _, _ in footer.buttons()] == ["Next ›"]
+    assert [label for label, _, _ in footer.buttons()] == ["Next ›", "📋 My missions"]
     for result_id in shown[1:]:
         assert card_of(acme, result_id).endswith("✅ Validated — €40.00")
         assert buttons_of_card(acme, result_id) == []
@@ -283,7 +283,7 @@ async def test_validate_all_shown_validates_exactly_the_shown_ones(bot: BotHarne
     await acme.tap("Next ›")
     assert "3 results shown above · 3 waiting for review in all." in acme.last_text
     assert all(card_of(acme, result_id) for result_id in (ids[5], ids[6], late))
-    assert button_labels(acme) == ["✅ Validate all shown (3)"]
+    assert button_labels(acme) == ["✅ Validate all shown (3)", "📋 My missions"]
     assert (await mission_row(bot, mission.id))["status"] == "open"
 
 
@@ -327,8 +327,10 @@ async def test_a_card_too_long_for_a_caption_follows_its_proof(bot: BotHarness) 
     result_id = await submit(bot, jo, taken[jo.id], 1, proof=proof, notes=notes.strip())
     await acme.send("/review")
     media, card = acme.messages[-3], acme.messages[-2]
-    assert (media.kind, media.caption, media.buttons()) == ("photo", None, [])
+    proved = f"📎 Proof of result #{result_id} · mission #1"
+    assert (media.kind, media.caption, media.buttons()) == ("photo", proved, [])
     assert card.kind == "text" and "Long call." in str(card.text)
+    assert card.reply_to_message_id == media.message_id
     await tap_data(acme, RejectCb(result_id=result_id).pack())
     await acme.send("No appointment was booked")
     assert card_of(acme, result_id).endswith("✖️ Rejected: No appointment was booked")

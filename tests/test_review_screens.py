@@ -1,5 +1,6 @@
-"""The screens and notices of reviewing, exporting and disputes are pure functions of models
-and a translator: checked here in French and English without any Telegram."""
+"""The screens and notices of reviewing, exporting and disputes, and the notices of a result's
+review, are pure functions of models and a translator: checked here in French and English
+without any Telegram."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram import InlineKeyboardMarkup
 
-from bot.kit.callbacks import MissionCardCb, ReviewCb
+from bot.kit.callbacks import MissionCardCb, MissionListCb, ReviewCb
 from bot.kit.i18n import Catalogs, Translator
+from bot.kit.views import proof_caption
 from handlers.admin import screens as admin
 from handlers.missions import screens as missions
+from handlers.results import screens as results
 from handlers.review import screens as review
 from services import notices
 from storage.models import (
@@ -30,6 +33,7 @@ from storage.models import (
     Target,
 )
 from tests.helpers import spaced
+from tests.phone_rule import offenders
 
 CATALOGS = Catalogs("fr", zone=ZoneInfo("Europe/Paris"))
 SUBMITTED = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -137,7 +141,9 @@ def test_the_page_footer_validates_exactly_the_shown_ids(language: str) -> None:
         MissionCardCb(mission_id=12).pack(),
     ]
     _, last = review.page_footer(t, 0, [3], waiting=1, more=False)
-    assert data(last) == [review.ValidateShownCb(mission_id=0, ids="3").pack()]
+    # From /review (every mission's), the way back is the company's missions.
+    validate_one = review.ValidateShownCb(mission_id=0, ids="3").pack()
+    assert data(last) == [validate_one, MissionListCb().pack()]
     assert review.ValidateShownCb.unpack("rva:v1:0:1-2-3-4-5-6") is None
 
 
@@ -275,3 +281,59 @@ def test_export_sent_says_which_file_follows_with_the_way_back(
     assert expected in text
     assert labels(markup) == [back]
     assert data(markup) == [review.ExportListCb().pack()]
+
+
+@pytest.mark.parametrize(
+    ("language", "result_7", "mission_12"),
+    [("fr", "résultat n°7", "mission n°12"), ("en", "result #7", "mission #12")],
+)
+def test_results_and_disputes_are_numbered_as_each_language_does(
+    language: str, result_7: str, mission_12: str
+) -> None:
+    t = tr(language)
+    about = {"mission_id": 12, "title": "Calls", "result_id": 7}
+    shown = [
+        results.validated_notice(notices.ResultValidated(**about, amount_cents=1500), t),
+        results.rejected_notice(
+            notices.ResultRejected(**about, reason="Faux", dispute_until=SUBMITTED), t
+        ),
+        results.auto_validated_notice(
+            notices.ResultAutoValidated(**about, amount_cents=1500, to_company=True), t
+        ),
+        admin.decided_notice(
+            notices.DisputeDecided(
+                **about, validated=True, note="Vu", admin_name="Ada", to_company=False
+            ),
+            t,
+        ),
+    ]
+    texts = [outbound.params["text"] for outbound in shown]
+    texts += [t("dispute.intro", result_id=7, mission_id=12, reason="Faux")]
+    texts += [t("result.sent", result_id=7, hours=48), t("dispute.opened", result_id=7)]
+    for text in texts:
+        assert result_7 in text.lower(), text
+        assert (language == "en") == ("#" in text), text
+    assert all(mission_12 in text for text in texts[:4]), texts
+
+
+@pytest.mark.parametrize(
+    ("language", "caption"),
+    [
+        ("fr", "📎 Preuve du résultat n°7 · mission n°12"),
+        ("en", "📎 Proof of result #7 · mission #12"),
+    ],
+)
+def test_a_proof_sent_apart_from_its_card_names_its_result(language: str, caption: str) -> None:
+    proof = Proof(kind=ProofKind.PHOTO, file_id="F")
+    assert proof_caption(tr(language), result(proof=proof)) == caption
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("fr", ["✅ Valider", "✖️ Garder le refus"]), ("en", ["✅ Validate", "✖️ Keep rejected"])],
+)
+def test_a_dispute_s_two_verdicts_read_whole_side_by_side(language: str, shown: list[str]) -> None:
+    markup = admin.decide_keyboard(tr(language), 4)
+    rows = [[key.text for key in row] for row in markup.inline_keyboard]
+    assert rows == [shown]
+    assert offenders([rows]) == []

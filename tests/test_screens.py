@@ -179,7 +179,7 @@ def test_details_offer_only_what_can_succeed(language: str) -> None:
     assert labels(paused) == [t.plain("button.home_browse")]
     active = declined.model_copy(update={"status": AssignmentStatus.ACTIVE})
     _, mine = browse.details(t, mission(), "Acme", active, 4, BrowsePageCb())
-    assert ThreadOpenCb(thread_id=4).pack() in data(mine)
+    assert ThreadOpenCb(thread_id=4, mission_id=12).pack() in data(mine)
     assert t.plain("button.leave") in labels(mine)
 
 
@@ -206,9 +206,9 @@ def test_thread_list_and_history(language: str) -> None:
     summary = ThreadSummary(
         thread=thread, mission_title="X", prospector_number=42, company_name="Acme", unread=2
     )
-    _, for_company = threads.thread_list(t, 1, [summary], 0, 1, None)
+    _, for_company = threads.thread_list(t, 1, [summary], 0, 1, None, company=True)
     assert "P-0042" in labels(for_company)[0] and "2" in labels(for_company)[0]
-    _, for_prospector = threads.thread_list(t, 7, [summary], 0, 1, None)
+    _, for_prospector = threads.thread_list(t, 7, [summary], 0, 1, None, company=False)
     assert "Acme" in labels(for_prospector)[0]
     offer = Offer(id=3, thread_id=4, author_id=7, amount_cents=1500, status=OfferStatus.SUPERSEDED)
     said = [

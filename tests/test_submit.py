@@ -96,7 +96,7 @@ async def test_submit_end_to_end_in_french_with_an_appointment(bot: BotHarness) 
     w = await world(bot, "fr", pay="appointment", target="b2c")
     jo = w.prospector
     await jo.send("/submit")
-    assert "Résultat pour la mission #1" in jo.last_text
+    assert "Résultat pour la mission n°1" in jo.last_text
     await jo.send("Jean Dupont")
     assert "Son entreprise (2 à 100 caractères), ou <i>Passer</i>" in jo.messages[-1].html
     assert button_labels(jo) == ["Passer"]
@@ -112,7 +112,7 @@ async def test_submit_end_to_end_in_french_with_an_appointment(bot: BotHarness) 
     assert "🏢" not in summary and "📝" not in summary
     company_told = await told(bot, w.company)
     await jo.tap("Envoyer")
-    assert jo.last_text.startswith("✅ Résultat #1 envoyé à l'entreprise.")
+    assert jo.last_text.startswith("✅ Résultat n°1 envoyé à l'entreprise.")
     assert await told(bot, w.company) == company_told + 1, "the company is told"
     [result] = await results_of(bot, w.mission.id)
     assert result["contact_company"] is None and result["notes"] == ""

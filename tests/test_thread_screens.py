@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.kit.callbacks import ThreadListCb, ThreadOfferCb, ThreadOpenCb, ThreadReplyCb
 from bot.kit.i18n import Catalogs, Translator
+from bot.kit.keyboards import PHONE_WIDTH, label_width
 from handlers.threads import screens
 from services import notices
 from services.threads import CAPTION_PART, TEXT_PART, relay_parts
@@ -115,8 +116,31 @@ def test_thread_rows_number_missions_as_each_language_does(language: str, row: s
     summary = ThreadSummary(
         thread=thread, mission_title="X", prospector_number=42, company_name="Acme", unread=0
     )
-    _, markup = screens.thread_list(tr(language), 1, [summary], 0, 1, None)
+    _, markup = screens.thread_list(tr(language), 1, [summary], 0, 1, None, company=True)
     assert markup is not None and markup.inline_keyboard[0][0].text == row
+
+
+@pytest.mark.parametrize(
+    ("language", "row"),
+    [
+        ("fr", "n°12 · Compagnie Générale d… · 3 non lus"),
+        ("en", "#12 · Compagnie Générale des… · 3 unread"),
+    ],
+)
+def test_a_long_name_in_a_thread_row_is_cut_never_its_unread_count(language: str, row: str) -> None:
+    thread = Thread(id=4, mission_id=12, prospector_id=7, company_id=1)
+    summary = ThreadSummary(
+        thread=thread,
+        mission_title="Prise de rendez-vous avec les DRH des ETI franciliennes du secteur",
+        prospector_number=42,
+        company_name="Compagnie Générale des Solutions de Prospection Téléphonique",
+        unread=3,
+    )
+    _, markup = screens.thread_list(tr(language), 7, [summary], 0, 1, None, company=False)
+    assert markup is not None
+    label = markup.inline_keyboard[0][0].text
+    assert label == row
+    assert label_width(label) <= PHONE_WIDTH[1]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -126,9 +150,9 @@ def test_a_thread_opened_from_a_mission_goes_back_to_its_threads(language: str) 
     summary = ThreadSummary(
         thread=thread, mission_title="X", prospector_number=42, company_name="Acme", unread=0
     )
-    _, mission_list = screens.thread_list(t, 1, [summary], 0, 1, mission())
+    _, mission_list = screens.thread_list(t, 1, [summary], 0, 1, mission(), company=True)
     assert ThreadOpenCb(thread_id=4, mission_id=12).pack() in data(mission_list)
-    _, all_threads = screens.thread_list(t, 1, [summary], 0, 1, None)
+    _, all_threads = screens.thread_list(t, 1, [summary], 0, 1, None, company=True)
     assert ThreadOpenCb(thread_id=4).pack() in data(all_threads)
     head = screens.header(t, 12, "P-0042")
     _, from_mission = screens.history(t, screens.ThreadView(4, mission_id=12), head, 1, [], {})

@@ -138,10 +138,13 @@ class BrowsePageCb(CallbackData):
 
 
 class DetailsCb(CallbackData):
-    """A mission's details as a prospector sees them."""
+    """A mission's details as a prospector sees them; `returning` when coming back to them
+    from a screen they led to (the mission's thread), so that their own way back stays the
+    one they had."""
 
     prefix = "bd"
     mission_id: int
+    returning: bool = False
 
 
 class MyMissionsCb(CallbackData):
@@ -181,7 +184,8 @@ class ThreadOfferCb(CallbackData):
 
 class ThreadOpenCb(CallbackData):
     """Show a thread's last messages; `mission_id` is set when opened from that mission's
-    threads (reached from its card), so that going back returns there."""
+    screens (its threads, reached from its card, for the company; its details for the
+    prospector), so that going back returns there."""
 
     prefix = "tv"
     thread_id: int

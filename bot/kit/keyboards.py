@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -52,6 +52,18 @@ def clipped(label: str, width: int) -> str:
             break
         kept += char
     return kept.rstrip() + "…"
+
+
+def cut_to_fit(render: Callable[[str], str], text: str, width: int = PHONE_WIDTH[1]) -> str:
+    """`render(text)`: a label carrying a user's `text` (a name, a title). When it is too
+    wide, the cut falls in that text, so that the label's own words (a number, "· 1 unread")
+    always read whole; only a label too wide without any of the text is cut at its end."""
+    label = render(text)
+    overflow = label_width(label) - width
+    if overflow <= 0:
+        return label
+    room = label_width(text) - overflow
+    return render(clipped(text, room)) if room > 1 else clipped(label, width)
 
 
 def fits_phone(row: Sequence[str]) -> bool:

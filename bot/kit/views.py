@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.kit.i18n import Html, Translator
+from bot.kit.keyboards import cut_to_fit
 from bot.kit.labels import APPROVAL, MISSION_STATUS, PAY_MODEL, TARGET
 from storage.models import Mission, MissionFields, Result, ResultDetails
 
@@ -36,9 +37,12 @@ def fields_card(t: Translator, fields: MissionFields) -> Html:
 
 
 def mission_label(t: Translator, mission: Mission) -> str:
-    """A button naming a mission; long titles are cut to keep the button readable."""
-    title = mission.title if len(mission.title) <= 40 else mission.title[:39] + "…"
-    return t.plain("button.mission", mission_id=mission.id, title=title)
+    """A button naming a mission; a long title is cut to keep the button readable."""
+
+    def label(title: str) -> str:
+        return t.plain("button.mission", mission_id=mission.id, title=title)
+
+    return cut_to_fit(label, mission.title)
 
 
 def browse_row(t: Translator, mission: Mission) -> Html:
@@ -99,3 +103,8 @@ def result_details(t: Translator, result: Result) -> Html:
     """A submitted result: what was reported, and when."""
     submitted = t("result.submitted", moment=t.datetime(result.submitted_at))
     return Html("\n".join([*contact_lines(t, result), submitted]))
+
+
+def proof_caption(t: Translator, result: Result) -> Html:
+    """The caption of a proof sent apart from its result's card: which result it proves."""
+    return t("result.proof_of", result_id=result.id, mission_id=result.mission_id)

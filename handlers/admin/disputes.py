@@ -1,5 +1,5 @@
 """/disputes: the open disputes, oldest first, a page at a time, each with the result's
-details (its proof, if any, sent just before the card), the
+details (its proof, if any, sent just before the card, which replies to it), the
 company's reason, the prospector's explanation, both parties by their public
 names, and *Validate* / *Keep rejected*. Only admins have the command and its buttons
 (`bot.kit.guards.admins_only`)."""
@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.kit.context import CallboardContext
-from bot.kit.proofs import send_proof
+from bot.kit.proofs import send_card_after_proof
 from bot.kit.screens import chat_id_of, close_keyboard, refuse
 from handlers.admin import screens
 from handlers.admin.screens import DisputesNextCb, DisputeView
@@ -42,11 +42,9 @@ async def send_page(chat_id: int, context: CallboardContext, after: int) -> None
     for dispute in shown:
         view = await view_of(context, dispute)
         if view is not None:
-            if view.result.proof is not None:
-                await send_proof(context, chat_id, view.result.proof)
             card = screens.dispute_card(t, view)
             buttons = screens.decide_keyboard(t, dispute.id)
-            await context.bot.send_message(chat_id, card, reply_markup=buttons)
+            await send_card_after_proof(context, chat_id, view.result, card, buttons)
     more = len(found) > len(shown)
     total = await repos.disputes.count_open()
     text, markup = screens.page_footer(t, len(shown), total, shown[-1].id, more=more)

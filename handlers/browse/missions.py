@@ -161,7 +161,7 @@ async def _details_screen(
 
 async def show_details(update: Update, context: CallboardContext) -> None:
     """A mission's details, from the /browse list or an alert (back to the list) or from
-    /mymissions (back there)."""
+    /mymissions (back there); back from their thread, with the way back they had."""
     assert update.callback_query
     data = update.callback_query.data
     choice = DetailsCb.unpack(data) or MineDetailsCb.unpack(data)
@@ -172,7 +172,8 @@ async def show_details(update: Update, context: CallboardContext) -> None:
         await refuse(update, context, "deep_link.mission_unknown_short")
         return
     await update.callback_query.answer()
-    _state(context)["back"] = "mine" if isinstance(choice, MineDetailsCb) else "list"
+    if not (isinstance(choice, DetailsCb) and choice.returning):
+        _state(context)["back"] = "mine" if isinstance(choice, MineDetailsCb) else "list"
     screen = await _details_screen(context, mission, _back(context))
     await show_screen(update, context, *screen)
 

@@ -215,7 +215,8 @@ def details_keyboard(
             submit = SubmitResultCb(assignment_id=assignment.id)
             rows.append([button(t.plain("button.submit"), submit)])
         if thread_id is not None:
-            rows.append([button(t.plain("button.open_thread"), ThreadOpenCb(thread_id=thread_id))])
+            opened = ThreadOpenCb(thread_id=thread_id, mission_id=mission.id)
+            rows.append([button(t.plain("button.open_thread"), opened)])
         leave = button(t.plain("button.leave"), LeaveCb(assignment_id=assignment.id))
         rows.append([leave, back_button(t, back or MyMissionsCb())])
         return keyboard(rows)

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.kit.callbacks import CallbackData, MyMissionsCb, SubmitResultCb
 from bot.kit.i18n import Html, Translator, key_table
-from bot.kit.keyboards import button, keyboard
+from bot.kit.keyboards import button, cut_to_fit, keyboard
 from bot.kit.notifier import Outbound, text_message
 from bot.kit.screens import pager
 from bot.kit.views import contact_lines
@@ -20,8 +20,6 @@ from services.results import DisputeOutcome, SubmitRefusal, Submittable
 from storage.models import Earning, PayoutSummary, ProofKind
 
 PAGE_SIZE = 5
-# A mission's title on a picker button is cut to keep the button readable.
-TITLE_ON_BUTTON = 40
 
 Screen = tuple[Html, InlineKeyboardMarkup | None]
 
@@ -96,11 +94,11 @@ def picker(t: Translator, submittable: Sequence[Submittable], page: int) -> Scre
 
 
 def _pick_button(t: Translator, item: Submittable) -> InlineKeyboardButton:
-    title = item.mission.title
-    if len(title) > TITLE_ON_BUTTON:
-        title = title[: TITLE_ON_BUTTON - 1] + "…"
-    label = t.plain("button.result_for", mission_id=item.mission.id, title=title)
-    return button(label, SubmitResultCb(assignment_id=item.assignment.id))
+    def label(title: str) -> str:
+        return t.plain("button.result_for", mission_id=item.mission.id, title=title)
+
+    submit = SubmitResultCb(assignment_id=item.assignment.id)
+    return button(cut_to_fit(label, item.mission.title), submit)
 
 
 def intro(t: Translator, draft: ResultDraft) -> Html:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from telegram import Message
 
 from bot.kit.context import CallboardContext
-from bot.kit.proofs import send_proof
+from bot.kit.proofs import send_card_after_proof, send_proof
 from bot.kit.screens import replace_text
 from handlers.review import screens
 from handlers.review.screens import ResultView
@@ -49,7 +49,7 @@ async def views_of(context: CallboardContext, results: Sequence[Result]) -> list
 
 async def send_card(context: CallboardContext, chat_id: int, view: ResultView) -> Card:
     """The card with its buttons; with a proof, the proof carries the card as its caption
-    when it fits, else the proof comes first and the card after it."""
+    when it fits, else the proof comes first, naming its result, and the card replies to it."""
     t = context.t
     text = screens.result_card(t, view)
     markup = screens.card_keyboard(t, view.result.id)
@@ -57,9 +57,7 @@ async def send_card(context: CallboardContext, chat_id: int, view: ResultView) -
     if proof is not None and screens.fits_caption(text):
         sent = await send_proof(context, chat_id, proof, text, markup)
         return Card(sent.message_id, True)
-    if proof is not None:
-        await send_proof(context, chat_id, proof)
-    sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
+    sent = await send_card_after_proof(context, chat_id, view.result, text, markup)
     return Card(sent.message_id, False)
 
 

@@ -148,29 +148,28 @@ def _with_outcome(t: Translator, view: ResultView, decided: Html) -> Html:
     return Html(f"{result_card(t, view)}\n\n{decided}")
 
 
-def _back_to_mission(t: Translator, mission_id: int) -> list[InlineKeyboardButton]:
+def _way_back(t: Translator, mission_id: int) -> list[InlineKeyboardButton]:
+    """Back to the mission the results were asked for; from /review (every mission's), to
+    the company's missions."""
     if not mission_id:
-        return []
+        return [button(t.plain("button.home_missions"), MissionListCb())]
     return [button(t.plain("button.back_mission"), MissionCardCb(mission_id=mission_id))]
 
 
 def nothing_to_review(t: Translator, mission_id: int) -> Screen:
-    """Back to the mission the results were asked for, or to the company's missions."""
-    back = _back_to_mission(t, mission_id) or [
-        button(t.plain("button.home_missions"), MissionListCb())
-    ]
-    return t("review.none"), keyboard([back])
+    return t("review.none"), keyboard([_way_back(t, mission_id)])
 
 
 def page_footer(
     t: Translator, mission_id: int, shown: Sequence[int], waiting: int, *, more: bool
 ) -> Screen:
-    """Under a page of cards: validate them all at once, or go on to the next ones."""
+    """Under a page of cards: validate them all at once, or go on to the next ones; and the
+    page's way back, once for all its cards."""
     ids = "-".join(str(result_id) for result_id in shown)
     validate_all = ValidateShownCb(mission_id=mission_id, ids=ids)
     rows = [[button(t.plain("button.validate_shown", count=len(shown)), validate_all)]]
     rows.append(_next(t, mission_id, max(shown)) if more else [])
-    rows.append(_back_to_mission(t, mission_id))
+    rows.append(_way_back(t, mission_id))
     text = t("review.footer", shown=t.count("count.results", len(shown)), waiting=waiting)
     return text, keyboard([row for row in rows if row])
 
@@ -183,10 +182,9 @@ def validated_shown(
     t: Translator, count: int, mission_id: int, after: int, *, more: bool
 ) -> Screen:
     """The footer once its page is validated: how many were, and the way on."""
-    rows = [_next(t, mission_id, after) if more else [], _back_to_mission(t, mission_id)]
+    rows = [_next(t, mission_id, after) if more else [], _way_back(t, mission_id)]
     text = t("review.validated_shown", validated=t.count("count.validated", count))
-    markup = keyboard([row for row in rows if row])
-    return text, markup if markup.inline_keyboard else None
+    return text, keyboard([row for row in rows if row])
 
 
 def export_filename(mission_id: int) -> str:

@@ -12,7 +12,7 @@ from handlers.threads import screens
 from handlers.threads.talk import member_thread_or_refuse, set_current
 from services import missions as mission_rules
 from services import threads
-from storage.models import Mission
+from storage.models import Mission, Role
 
 HISTORY = 20
 
@@ -39,7 +39,8 @@ async def list_threads(update: Update, context: CallboardContext) -> None:
     found = await context.repos.threads.for_user(
         me, mission_id=mission_id, offset=page * size, limit=size
     )
-    screen = screens.thread_list(context.t, me, found, page, total, mission)
+    company = context.user_account.role is Role.COMPANY
+    screen = screens.thread_list(context.t, me, found, page, total, mission, company=company)
     await show_screen(update, context, *screen)
 
 
@@ -66,6 +67,6 @@ async def open_thread(update: Update, context: CallboardContext) -> None:
     head = screens.header(context.t, thread.mission_id, other)
     can_offer = await threads.offer_refusal(context.deps, thread) is None
     from_mission = data.mission_id if data and data.mission_id == thread.mission_id else 0
-    view = screens.ThreadView(thread.id, from_mission, can_offer)
+    view = screens.ThreadView(thread.id, from_mission, can_offer, me == thread.prospector_id)
     screen = screens.history(context.t, view, head, me, messages, offers)
     await show_screen(update, context, *screen)

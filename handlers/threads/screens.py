@@ -10,15 +10,18 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.kit.callbacks import (
+    BrowsePageCb,
     CallbackData,
+    DetailsCb,
     MissionCardCb,
+    MissionListCb,
     ThreadListCb,
     ThreadOfferCb,
     ThreadOpenCb,
     ThreadReplyCb,
 )
 from bot.kit.i18n import Html, Translator, key_table
-from bot.kit.keyboards import button, keyboard
+from bot.kit.keyboards import button, cut_to_fit, keyboard
 from bot.kit.labels import MEDIA, OFFER_STATUS, PAY_MODEL, SPOKEN_LANGUAGE
 from bot.kit.notifier import Outbound, text_message
 from bot.kit.screens import pager
@@ -144,7 +147,10 @@ def offer_keyboard(t: Translator, offer_id: int, thread_id: int) -> InlineKeyboa
                 button(t.plain("button.counter"), OfferCounterCb(offer_id=offer_id)),
                 button(t.plain("button.decline_offer"), OfferDeclineCb(offer_id=offer_id)),
             ],
-            [button(t.plain("button.reply"), ThreadReplyCb(thread_id=thread_id))],
+            [
+                button(t.plain("button.reply"), ThreadReplyCb(thread_id=thread_id)),
+                button(t.plain("button.open_thread"), ThreadOpenCb(thread_id=thread_id)),
+            ],
         ]
     )
 
@@ -172,23 +178,20 @@ def thread_list(
     page: int,
     total: int,
     mission: Mission | None,
+    *,
+    company: bool,
 ) -> Screen:
     """The user's threads with their unread counts; one mission's (for its company) when
-    `mission` is given, with a way back to its card."""
+    `mission` is given, with a way back to its card. With none yet, the way to where
+    threads start: the company's missions, or the missions open to a prospector."""
     back = [button(t.plain("button.back"), MissionCardCb(mission_id=mission.id))] if mission else []
     if total == 0:
-        return t("threads.none"), keyboard([back]) if back else None
+        return t("threads.none"), keyboard([back or [_where_threads_start(t, company)]])
     rows = []
     mission_id = mission.id if mission else 0
     for summary in summaries:
-        mine = viewer_id == summary.thread.prospector_id
-        other = summary.company_name if mine else summary.prospector_code
-        unread = t.count("count.unread", summary.unread) if summary.unread else ""
-        label = t.plain(
-            "threads.row", mission_id=summary.thread.mission_id, other=other, unread=unread
-        )
         opened = ThreadOpenCb(thread_id=summary.thread.id, mission_id=mission_id)
-        rows.append([button(label, opened)])
+        rows.append([button(_row_label(t, viewer_id, summary), opened)])
     pages = -(-total // PAGE_SIZE)
     rows.append(pager(t, page, pages, lambda p: ThreadListCb(page=p, mission_id=mission_id)))
     rows.append(back)
@@ -205,14 +208,36 @@ def thread_list(
     return text, keyboard([row for row in rows if row])
 
 
+def _where_threads_start(t: Translator, company: bool) -> InlineKeyboardButton:
+    if company:
+        return button(t.plain("button.home_missions"), MissionListCb())
+    return button(t.plain("button.home_browse"), BrowsePageCb())
+
+
+def _row_label(t: Translator, viewer_id: int, summary: ThreadSummary) -> str:
+    """`#12 · Acme · 1 unread`: a long name is cut, never the number nor the unread count."""
+    mine = viewer_id == summary.thread.prospector_id
+    other = summary.company_name if mine else summary.prospector_code
+    unread = t.count("count.unread", summary.unread) if summary.unread else ""
+    mission_id = summary.thread.mission_id
+
+    def row(name: str) -> str:
+        return t.plain("threads.row", mission_id=mission_id, other=name, unread=unread)
+
+    return cut_to_fit(row, other)
+
+
 @dataclass(frozen=True)
 class ThreadView:
-    """Which thread is shown and how it was reached: `mission_id` when from that
-    mission's threads (the way back), `can_offer` while an offer can be made in it."""
+    """Which thread is shown and how it was reached: `mission_id` when from that mission's
+    screens (its threads for the company, its details for the prospector: the way back),
+    `can_offer` while an offer can be made in it, `prospector` when the viewer is the
+    thread's prospector."""
 
     thread_id: int
     mission_id: int = 0
     can_offer: bool = False
+    prospector: bool = False
 
 
 def history(
@@ -224,18 +249,22 @@ def history(
     offers: dict[int, Offer],
 ) -> Screen:
     """The last messages, oldest first; if they are too long for one message, the oldest
-    lines are dropped. Back goes to the list the thread was opened from."""
+    lines are dropped. Back goes where the thread was opened from."""
     lines = [history_line(t, m.sender_id == viewer_id, m, offers) for m in messages]
     while len("\n".join(lines)) > HISTORY_BUDGET and len(lines) > 1:
         lines.pop(0)
     body = Html("\n".join(lines)) if lines else t("thread.empty")
-    markup = keyboard(
-        [
-            thread_buttons(t, view.thread_id, view.can_offer),
-            [button(t.plain("button.back_list"), ThreadListCb(mission_id=view.mission_id))],
-        ]
-    )
+    markup = keyboard([thread_buttons(t, view.thread_id, view.can_offer), [way_back(t, view)]])
     return t("thread.history", header=head, lines=body), markup
+
+
+def way_back(t: Translator, view: ThreadView) -> InlineKeyboardButton:
+    """To the list the thread was opened from (the user's threads, or one mission's for its
+    company), or to the mission's details a prospector opened it from, as they were."""
+    if view.mission_id and view.prospector:
+        details = DetailsCb(mission_id=view.mission_id, returning=True)
+        return button(t.plain("button.back_mission"), details)
+    return button(t.plain("button.back_list"), ThreadListCb(mission_id=view.mission_id))
 
 
 def history_line(

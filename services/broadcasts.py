@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 
 from services import notices
@@ -78,9 +78,11 @@ class Cancelled:
     dropped: int
 
 
-def audience_of(kind: BroadcastAudience, now: datetime) -> Audience:
-    since = now - ACTIVE_WITHIN if kind == "active_prospectors" else None
-    return Audience(kind=kind, active_since=since)
+def audience_of(deps: Deps, kind: BroadcastAudience) -> Audience:
+    """Who `kind` reaches now, admins left out of every audience: whoever sends a broadcast
+    sees it in its preview, and the other admins are not its public."""
+    since = deps.clock.now() - ACTIVE_WITHIN if kind == "active_prospectors" else None
+    return Audience(kind=kind, active_since=since, excluded=tuple(sorted(deps.rules.admin_ids)))
 
 
 def cost_in_stars(recipients: int) -> float:
@@ -93,9 +95,7 @@ def seconds_to_send(recipients: int, rate: float) -> int:
 
 async def count(deps: Deps, kind: BroadcastAudience) -> int:
     """How many users `kind` reaches now."""
-    return await deps.repos.campaigns.count_audience(
-        deps.db.read, audience_of(kind, deps.clock.now())
-    )
+    return await deps.repos.campaigns.count_audience(deps.db.read, audience_of(deps, kind))
 
 
 async def under_way(deps: Deps) -> Progress | None:
@@ -120,7 +120,7 @@ async def start(
             return Refusal.ALREADY_SENT
         if await repos.broadcasts.sending(tx) is not None:
             return Refusal.UNDER_WAY
-        audience = audience_of(kind, deps.clock.now())
+        audience = audience_of(deps, kind)
         if not await repos.campaigns.count_audience(tx, audience):
             return Refusal.EMPTY_AUDIENCE
         copy = notices.BroadcastCopy(from_chat_id=source[0], message_id=source[1], paid=paid)

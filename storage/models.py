@@ -206,11 +206,14 @@ class Audience(Model):
     `new_mission_alert`: prospectors who asked for new-mission alerts and work in `target`'s
     market. `everyone`: every user, signed up or not; `companies`, `prospectors`: those of
     the role; `active_prospectors`: prospectors seen since `active_since` (fixed when the
-    campaign is created, so that expanding it later selects the same people)."""
+    campaign is created, so that expanding it later selects the same people). Whoever is in
+    `excluded` is left out whatever the kind (a broadcast's admins, kept with the campaign
+    for the same reason)."""
 
     kind: AudienceKind
     target: Target | None = None
     active_since: datetime | None = None
+    excluded: tuple[int, ...] = ()
 
 
 class CampaignStatus(StrEnum):

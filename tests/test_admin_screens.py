@@ -60,3 +60,19 @@ def test_broadcast_progress_and_report_name_blocked_users_alike(language: str, l
     ]
     for text in shown:
         assert label in text
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "who"),
+    [
+        ("fr", "recevront 3 destinataires (admins non compris)", "Les admins, les utilisateurs"),
+        ("en", "3 recipients will receive (admins not included)", "Admins, banned users"),
+    ],
+)
+def test_a_broadcast_says_admins_are_not_in_its_audience(
+    language: str, count: str, who: str
+) -> None:
+    t = tr(language)
+    text, _ = broadcast_screens.preview(t, "everyone", 10, 3, 25, paid=False)
+    assert count in text
+    assert who in t("broadcast.ask_audience")

@@ -1,7 +1,7 @@
 """The moderation rules without Telegram: who may ban, what a ban pauses and withdraws, the
 audit row written with the action and only then, a banned company that cannot resume a
-mission; the parsing of user references; and the /stats figures as each language writes
-them."""
+mission; who a broadcast never reaches; the parsing of user references; and the /stats
+figures as each language writes them."""
 
 from __future__ import annotations
 
@@ -13,11 +13,18 @@ import pytest
 
 from bot.kit.i18n import Catalogs
 from handlers.admin.screens import stats_text
-from services import assignments, missions, moderation, notices
+from services import assignments, broadcasts, missions, moderation, notices
 from services.moderation import BanOutcome
 from services.ports import Deps
 from services.validation import Invalid, UserRef, user_ref
-from storage.models import MarketFigures, MissionStatus, Priority, ResultStatus
+from storage.models import (
+    BROADCAST_AUDIENCES,
+    CampaignMessage,
+    MarketFigures,
+    MissionStatus,
+    Priority,
+    ResultStatus,
+)
 from tests.rules import RecordingNotifier, fields, open_deps, seed_company, seed_prospector
 
 ADMIN = 1
@@ -116,6 +123,34 @@ async def test_a_banned_prospector_keeps_active_work_and_loses_applications(
     again = await moderation.ban(deps, ADMIN, UserRef(user_id=JO), None)
     assert again.outcome is BanOutcome.ALREADY_BANNED
     assert await audit_count(deps) == 1
+
+
+async def test_no_broadcast_audience_includes_an_admin(
+    world: tuple[Deps, RecordingNotifier],
+) -> None:
+    """Admins are users too (one signed up as a company, one as a prospector), yet no
+    audience reaches them: the admin who sends sees the preview, the others are not its
+    public. The campaign keeps them out however long it takes to expand."""
+    deps, _ = world
+    deps = replace(deps, rules=replace(deps.rules, admin_ids=frozenset({ADMIN, 2})))
+    await seed_company(deps, ADMIN, "Admins & Co")
+    await seed_prospector(deps, 2, "Second admin")
+    counted = {kind: await broadcasts.count(deps, kind) for kind in BROADCAST_AUDIENCES}
+    assert counted == {"everyone": 2, "companies": 1, "prospectors": 1, "active_prospectors": 1}
+
+    audience = broadcasts.audience_of(deps, "everyone")
+    copy = CampaignMessage(method="copy_message", params={"from_chat_id": ADMIN, "message_id": 5})
+    campaigns = deps.repos.campaigns
+    async with deps.db.transaction() as tx:
+        campaign_id = await campaigns.create(
+            tx, audience, {"en": copy}, Priority.BROADCAST, default_language="en"
+        )
+    async with deps.db.transaction() as tx:
+        await campaigns.expand_chunk(tx, campaign_id, size=100)
+    queued = await deps.db.read.fetch_all(
+        "SELECT chat_id FROM outbox WHERE campaign_id = ? ORDER BY chat_id", (campaign_id,)
+    )
+    assert [row["chat_id"] for row in queued] == [ACME, JO]
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,19 @@ _MEMBER = "u.banned_at IS NULL AND u.blocked_at IS NULL"
 
 
 def _recipients(audience: Audience) -> _Recipients:
+    selected = _selected(audience)
+    if not audience.excluded:
+        return selected
+    return _Recipients(
+        selected.source,
+        selected.user_id,
+        f"({selected.condition}) AND u.id NOT IN (SELECT value FROM json_each(?))",
+        (*selected.params, json.dumps(sorted(audience.excluded))),
+    )
+
+
+def _selected(audience: Audience) -> _Recipients:
+    """Who the audience's kind selects."""
     match audience.kind:
         case "new_mission_alert":
             if audience.target is None:
@@ -121,6 +134,7 @@ class CampaignRepository:
                 f"default language {default_language}; got {sorted(messages_by_language)}"
             )
         _recipients(audience)  # refuse an audience the expansion could not select
+        params = audience.model_dump(mode="json", exclude={"kind"}, exclude_defaults=True)
         columns: list[str | None] = []
         for language in LANGUAGES:
             message = messages_by_language.get(language)
@@ -136,7 +150,7 @@ class CampaignRepository:
             """,
             (
                 audience.kind,
-                json.dumps(audience.model_dump(mode="json", exclude={"kind"}, exclude_none=True)),
+                json.dumps(params),
                 int(priority),
                 default_language,
                 *columns,

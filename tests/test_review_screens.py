@@ -30,6 +30,7 @@ from storage.models import (
     Target,
 )
 from tests.helpers import spaced
+from tests.phone_rule import too_wide
 
 CATALOGS = Catalogs("fr", zone=ZoneInfo("Europe/Paris"))
 SUBMITTED = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -228,6 +229,8 @@ def test_a_dispute_card_shows_both_parties_the_reason_and_the_explanation(
         admin.DecideCb(dispute_id=4, verdict="validate").pack(),
         admin.DecideCb(dispute_id=4, verdict="keep").pack(),
     ]
+    rows = [[key.text for key in row] for row in admin.decide_keyboard(t, 4).inline_keyboard]
+    assert too_wide(rows) == [], "fits a phone"
     opened = admin.opened_notice(
         notices.DisputeOpened(
             mission_id=12, title="Calls", result_id=7, dispute_id=4, code="P-0042",

@@ -53,8 +53,13 @@ from storage.clock import Clock, SystemClock
 from storage.database import Database
 from storage.repositories import InboxRepository, Repositories
 
-# Connections to Telegram for everything but the long poll (PTB's own default).
-CONNECTIONS = 256
+# Connections to Telegram for everything but the long poll. Sixteen calls in flight at
+# Telegram's usual 50-200 ms answer already carry several times the 30 messages a second
+# the budget lets through, callback answers included; every call scans the pool's idle
+# connections, which at PTB's default of 256 costs more CPU than the call itself in a burst
+# (docs/architecture.md). A call waits up to POOL_WAIT seconds for a free connection.
+CONNECTIONS = 16
+POOL_WAIT = 10.0
 
 FEATURES: tuple[Feature, ...] = (
     onboarding.FEATURE,
@@ -206,7 +211,7 @@ def build_application(
         base_file_url=settings.telegram_base_file_url,
         defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=None),
         # Handlers, the outbox and the jobs send concurrently; the long poll needs one.
-        request=request or HTTPXRequest(connection_pool_size=CONNECTIONS),
+        request=request or HTTPXRequest(connection_pool_size=CONNECTIONS, pool_timeout=POOL_WAIT),
         get_updates_request=request or HTTPXRequest(connection_pool_size=1),
         # Every message the bot sends shares one budget at Telegram's overall limit (replies
         # first, notices keep their share); a 429 is not retried there but surfaced, so the

@@ -179,6 +179,19 @@ def _commit(raw: sqlite3.Connection) -> None:
         raise
 
 
+def _timed(
+    job: Callable[[sqlite3.Connection], T],
+) -> Callable[[sqlite3.Connection], tuple[float, float, T]]:
+    """`job`, with when it began and ended on the thread (its BEGIN to its COMMIT)."""
+
+    def timed(raw: sqlite3.Connection) -> tuple[float, float, T]:
+        began = time.perf_counter()
+        result = job(raw)
+        return began, time.perf_counter(), result
+
+    return timed
+
+
 def _unit_of_work(work: Callable[[SyncTransaction], T]) -> Callable[[sqlite3.Connection], T]:
     def whole(raw: sqlite3.Connection) -> T:
         raw.execute("BEGIN IMMEDIATE")
@@ -348,10 +361,25 @@ class Database:
     async def write(self, work: Callable[[SyncTransaction], T]) -> T:
         """Run `work` in a transaction of its own, as one job on the writer's thread:
         committed if it returns, rolled back if it raises. For the hot paths; `work` runs
-        on another thread, so it must only run statements and compute from their results."""
-        async with self._write_locked() as writer:
-            self.stats.round_trips += 1
-            return await _on_thread(writer, _unit_of_work(work))
+        on another thread, so it must only run statements and compute from their results.
+
+        Units of work do not take the asyncio lock: the writer's thread runs its jobs one
+        after the other, so each unit is already alone from its BEGIN to its COMMIT, and the
+        next one starts as soon as it commits instead of when the event loop gets round to
+        releasing a lock. They only wait for an open `transaction()` block, whose statements
+        they must not come between."""
+        while self._write_lock.locked():
+            async with self._write_lock:
+                pass
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        asked = time.perf_counter()
+        self.stats.round_trips += 1
+        began, ended, result = await _on_thread(self._writer, _timed(_unit_of_work(work)))
+        self.stats.transactions += 1
+        self.stats.waited_seconds += began - asked
+        self.stats.held_seconds += ended - began
+        return result
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

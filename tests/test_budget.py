@@ -183,8 +183,9 @@ async def sent_at_once(limiter: BudgetRateLimiter, call: Call) -> bool:
         Call("setMyCommands", {"commands": []}),
         Call("sendChatAction", {"chat_id": 5, "action": "typing"}),
         Call("sendMessage", {"chat_id": 5, "text": "x", "allow_paid_broadcast": True}),
+        Call("setMessageReaction", {"chat_id": 5, "message_id": 1, "reaction": "👍"}),
     ],
-    ids=["callback-answer", "getMe", "setMyCommands", "chat-action", "paid-broadcast"],
+    ids=["callback-answer", "getMe", "setMyCommands", "chat-action", "paid-broadcast", "reaction"],
 )
 async def test_calls_that_are_not_counted_messages_never_wait(sim: Simulation, call: Call) -> None:
     limiter = BudgetRateLimiter(sim.budget)

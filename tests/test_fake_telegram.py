@@ -23,6 +23,8 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    ReactionTypeCustomEmoji,
+    ReactionTypeEmoji,
     ReplyKeyboardMarkup,
     ReplyParameters,
     Update,
@@ -267,6 +269,57 @@ async def test_copy_message(api: FakeTelegram, bot: Bot) -> None:
     assert stored.file_id == doc["document"]["file_id"]
     with rejects("message to copy not found"):
         await bot.copy_message(2002, USER, 31337)
+
+
+# ------------------------------------------------------------------------- reactions
+
+
+@pytest.mark.parametrize(
+    "emoji",
+    ["👍", "👎", "❤", "🔥", "👌", "✍", "🙏", "🤝", "👀", "🎉", "\u2764\u200d\U0001f525"],
+)
+async def test_a_listed_emoji_is_a_reaction(api: FakeTelegram, bot: Bot, emoji: str) -> None:
+    start = api.messages(USER)[0]
+    assert await bot.set_message_reaction(USER, start.message_id, ReactionTypeEmoji(emoji))
+    assert api.messages(USER)[0].reactions == [emoji]
+
+
+async def test_reactions_replace_the_bots_earlier_ones_and_are_no_message(
+    api: FakeTelegram, bot: Bot
+) -> None:
+    start = api.messages(USER)[0].message_id
+    sent = await bot.send_message(USER, "hi")
+    await bot.set_message_reaction(USER, start, "👍")
+    await bot.set_message_reaction(USER, sent.message_id, [ReactionTypeEmoji("🔥")], is_big=True)
+    await bot.set_message_reaction(USER, start, "❤")
+    assert [m.reactions for m in api.messages(USER)] == [["❤"], ["🔥"]]
+    await bot.set_message_reaction(USER, start)
+    assert api.messages(USER)[0].reactions == []
+    assert api.sent_count() == 1
+    assert api.sent_count("setMessageReaction") == 4
+
+
+async def test_reactions_telegram_refuses(api: FakeTelegram, bot: Bot) -> None:
+    start = api.messages(USER)[0].message_id
+    with rejects("chat not found"):
+        await bot.set_message_reaction(999, start, "👍")
+    with rejects("message to react not found"):
+        await bot.set_message_reaction(USER, 4242, "👍")
+    # With the variation selector, an emoji not on the list, not an emoji, a custom emoji.
+    invalid = [ReactionTypeEmoji(e) for e in ("❤️", "🙂", "ok")]
+    for reaction in [*invalid, ReactionTypeCustomEmoji("5368324170671202286")]:
+        with rejects("REACTION_INVALID"):
+            await bot.set_message_reaction(USER, start, reaction)
+    with rejects("REACTIONS_TOO_MANY"):
+        await bot.set_message_reaction(USER, start, ["👍", "🔥"])
+    one = {"chat_id": str(USER), "message_id": str(start), "reaction": '{"type": "emoji"}'}
+    assert api.handle(api.token, "setMessageReaction", one)[0] == 400, "not in an array"
+    api.user_deletes(USER, start)
+    with rejects("message to react not found"):
+        await bot.set_message_reaction(USER, start, "👍")
+    with pytest.raises(ValueError):
+        api.user_deletes(USER, start)
+    assert [method for method, _ in api.refusals] == ["setMessageReaction"] * 9
 
 
 # ------------------------------------------------------------------------- updates

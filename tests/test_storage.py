@@ -436,6 +436,28 @@ async def test_the_writer_counts_its_transactions_round_trips_and_lock_time(
     assert stats.waited_seconds - waited >= 0.04, "the second waited for the first"
 
 
+async def test_units_of_work_never_come_between_the_statements_of_an_open_transaction(
+    db: Database,
+) -> None:
+    count = "SELECT COUNT(*) FROM users"
+    seen_inside: list[int] = []
+
+    async def block() -> None:
+        async with db.transaction() as tx:
+            await tx.execute(ADD_USER, (1, "Ann"))
+            await asyncio.sleep(0.05)  # the units below are asked for meanwhile
+            seen_inside.append(int(await tx.fetch_value(count)))
+
+    async def unit(n: int) -> int:
+        await asyncio.sleep(0.01)
+        return await db.write(lambda tx: tx.insert(ADD_USER, (n, f"U{n}")))
+
+    _, *inserted = await asyncio.gather(block(), *(unit(n) for n in range(2, 12)))
+    assert seen_inside == [1], "no unit ran inside the open transaction"
+    assert sorted(inserted) == list(range(2, 12))
+    assert await db.read.fetch_value(count) == 11
+
+
 async def test_the_writer_stats_file_is_kept_up_to_date_and_written_at_close(
     db_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

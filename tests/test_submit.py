@@ -133,7 +133,11 @@ async def test_every_invalid_answer_stays_at_its_step(bot: BotHarness) -> None:
     await answer_stays(jo, "R", "The company must be 2 to 100 characters", "yours has 1")
     await jo.send("Radium SA")
     for bad_phone in ("12345", "06 12 34", "call me", "+33 1"):
-        await answer_stays(jo, bad_phone, "not valid", "06 12 34 56 78", "+32 470 12 34 56")
+        refusal = await answer_stays(
+            jo, bad_phone, "not valid", "06 12 34 56 78", "+32 470 12 34 56"
+        )
+        # One prompt only: the error's own closing colon gives way to "Try again:".
+        assert refusal.endswith("+32 470 12 34 56\n✏️ Try again:"), refusal
     await jo.send("+32 470 12 34 56")
     assert "Date and time of the appointment" in jo.last_text
     for malformed in ("tomorrow", "2026-03-12", "32/03/2026 10:00", "12/03/2026 25:00"):

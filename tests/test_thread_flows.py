@@ -1,6 +1,7 @@
-"""Threads as a prospector and a company go through them on a phone: only offers that can
-be made are offered, long messages arrive whole, what was delivered is not unread, a thread
-opened from a mission goes back there, and a company sees who makes an offer."""
+"""Threads as a prospector and a company go through them on a phone: a relayed message is
+acknowledged with a reaction, only offers that can be made are offered, long messages arrive
+whole, what was delivered is not unread, a thread opened from a mission goes back there, and
+a company sees who makes an offer."""
 
 from __future__ import annotations
 
@@ -74,26 +75,66 @@ async def test_a_closed_missions_thread_refuses_an_offer_before_asking_the_amoun
     assert len(company.texts) == messages, "no amount is asked"
 
 
-async def test_a_4096_character_question_arrives_whole(bot: BotHarness) -> None:
+async def about_to_ask(bot: BotHarness) -> tuple[FakeUser, FakeUser, int]:
+    """An English prospector who tapped *Ask a question* on a French company's mission."""
     company = await onboard_company(bot, "Carla", language="fr")
     prospector = await onboard_prospector(bot, "Pierre", language="en")
     mission = await post_mission(bot, company, language="fr")
     await prospector.send("/browse")
     await prospector.tap(f"#{mission.id}")
     await prospector.tap("Ask a question")
+    return company, prospector, mission.id
+
+
+async def test_a_4096_character_question_arrives_whole(bot: BotHarness) -> None:
+    company, prospector, mission_id = await about_to_ask(bot)
     before = len(company.texts)
     await prospector.send(LONG_QUESTION)
     assert prospector.last_text.startswith("✓ Sent in 2 messages (too long for one)")
+    assert prospector.sent[-1].reactions == [], "told in words, not with a reaction as well"
     parts = company.messages[before:]
     assert len(parts) == 2
     heads = [part.text.split("\n", 1)[0] for part in parts]
-    assert heads == [f"💬 Mission n°{mission.id} · P-0001 ({n}/2)" for n in (1, 2)]
+    assert heads == [f"💬 Mission n°{mission_id} · P-0001 ({n}/2)" for n in (1, 2)]
     bodies = [part.text.split("\n", 1)[1] for part in parts]
     assert " ".join(bodies).split() == LONG_QUESTION.split()
     assert parts[0].buttons() == [] and parts[1].buttons() != []
     # Replying to either part reaches the prospector.
     await company.send("Oui, fournie.", reply_to=parts[0].message_id)
     assert prospector.last_text.endswith("Oui, fournie.")
+
+
+async def test_a_relayed_message_gets_a_reaction_and_no_message(bot: BotHarness) -> None:
+    company, prospector, _ = await about_to_ask(bot)
+    received = len(prospector.texts)
+    await prospector.send("Is the list provided?")
+    assert company.last_text.endswith("Is the list provided?")
+    assert prospector.sent[-1].reactions == ["👍"]
+    assert len(prospector.texts) == received
+
+    received = len(company.texts)
+    await company.send("Oui, fournie.", reply_to=company.messages[-1].message_id)
+    await prospector.send_photo("the site")
+    assert company.sent[-1].reactions == ["👍"] and prospector.sent[-1].reactions == ["👍"]
+    assert len(company.texts) == received + 1, "only the photo, relayed"
+
+
+async def test_a_sender_whose_message_cannot_get_the_reaction_is_told_in_words(
+    bot: BotHarness,
+) -> None:
+    company = await onboard_company(bot, "Carla", language="en")
+    prospector = await onboard_prospector(bot, "Pierre", language="fr")
+    mission = await post_mission(bot, company)
+    await prospector.send("/browse")
+    await prospector.tap(f"n°{mission.id}")
+    await prospector.tap("Se renseigner")
+    # Deleted before the bot gets to it: Telegram refuses a reaction to it.
+    update = bot.fake.user_sends_text(prospector.id, "Seconde question")
+    bot.fake.user_deletes(prospector.id, update["message"]["message_id"])
+    await bot.deliver()
+    assert company.last_text.endswith("Seconde question")
+    assert prospector.last_text == f"✓ Envoyé — 💬 Mission n°{mission.id} · Carla SAS"
+    assert not any("Désolé" in text for text in prospector.texts)
 
 
 async def test_what_was_delivered_or_answered_is_not_unread(bot: BotHarness) -> None:

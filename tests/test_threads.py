@@ -162,6 +162,7 @@ async def test_reply_routing_between_two_threads(bot: BotHarness) -> None:
     received = len(pat.texts)
     await company.send("Not for anyone")
     assert "reply (long press → Reply)" in company.last_text
+    assert company.sent[-1].reactions == []
     assert len(pat.texts) == received
     stored = await rows(bot, "SELECT thread_id, body FROM thread_messages ORDER BY id")
     assert [(r["thread_id"], r["body"]) for r in stored] == [
@@ -189,7 +190,7 @@ async def test_relays_escape_html_carry_media_and_survive_a_block(bot: BotHarnes
 
     bot.fake.block(company.id)
     await pat.send("Are you there?")
-    assert "Sent" in pat.last_text
+    assert pat.sent[-1].reactions == ["👍"]
     assert not any("Sorry" in text for text in pat.texts)
     [row] = await rows(bot, "SELECT status, error FROM outbox ORDER BY id DESC LIMIT 1")
     assert row["status"] == OutboxStatus.UNDELIVERABLE and "403" in row["error"]

@@ -13,8 +13,8 @@ they keep at least `notice_share` of the budget, so a burst of replies cannot st
 notification to someone else (each notice gains priority over replies at that rate).
 Broadcasts get only what is left, and never more than their own rate. Paid broadcasts
 (`allow_paid_broadcast`) are charged in Stars instead of counting against the limit, so they
-stay outside the budget; so do calls that send no message (callback answers, getMe,
-setMyCommands…). Within a lane, sends are granted in the order they asked.
+stay outside the budget; so do calls that send no message (callback answers, reactions,
+getMe, setMyCommands…). Within a lane, sends are granted in the order they asked.
 
 Grants are paced by a token bucket at the budget's rate, so they come evenly spaced rather
 than in bursts, and any second (any window of one second) sees at most `rate` of them.

@@ -67,36 +67,44 @@ class SqlitePersistence(BasePersistence[UserData, dict[str, Any], dict[str, Any]
         state = None if new_state is None else json.dumps(new_state)
         if self._conversation_rows.get(row) == state:
             return
-        async with self._db.transaction() as tx:
-            if state is None:
-                await tx.execute(
+        if state is None:
+            await self._db.write(
+                lambda tx: tx.execute(
                     "DELETE FROM persistence_conversations WHERE name = ? AND key = ?", row
                 )
-            else:
-                await tx.execute(
+            )
+        else:
+            await self._db.write(
+                lambda tx: tx.execute(
                     """
                     INSERT INTO persistence_conversations (name, key, state) VALUES (?, ?, ?)
                     ON CONFLICT (name, key) DO UPDATE SET state = excluded.state
                     """,
                     (*row, state),
                 )
+            )
         self._remember(self._conversation_rows, row, state)
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
         written = json.dumps(data) if data else None
         if self._user_rows.get(user_id) == written:
             return
-        async with self._db.transaction() as tx:
-            if written is None:
-                await tx.execute("DELETE FROM persistence_user_data WHERE user_id = ?", (user_id,))
-            else:
-                await tx.execute(
+        if written is None:
+            await self._db.write(
+                lambda tx: tx.execute(
+                    "DELETE FROM persistence_user_data WHERE user_id = ?", (user_id,)
+                )
+            )
+        else:
+            await self._db.write(
+                lambda tx: tx.execute(
                     """
                     INSERT INTO persistence_user_data (user_id, data) VALUES (?, ?)
                     ON CONFLICT (user_id) DO UPDATE SET data = excluded.data
                     """,
                     (user_id, written),
                 )
+            )
         self._remember(self._user_rows, user_id, written)
 
     @staticmethod

@@ -26,6 +26,7 @@ PTB changes them.
 
 from __future__ import annotations
 
+import html
 import unicodedata
 import warnings
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
@@ -779,7 +780,7 @@ class _Engine(Generic[D]):
         return None
 
     async def on_skip(self, step: Skippable, update: Update, context: CallboardContext) -> object:
-        session = await self._tapped_once(update, context)
+        session = await self._tapped_once(update, context, _tapped_label(update))
         if session is None:
             return None
         default = self.draft_model.model_fields[step.field].get_default(call_default_factory=True)
@@ -1115,6 +1116,20 @@ def _tapped_option(update: Update, options: Sequence[Option]) -> Option:
     return next(option for option in options if option.data.pack() == query.data)
 
 
+def _tapped_label(update: Update) -> Html | None:
+    """The label of the button tapped, as its message showed it ("Skip", "Clear"): what
+    the question keeps once answered."""
+    query = update.callback_query
+    message = query.message if query else None
+    if query is None or not isinstance(message, Message) or message.reply_markup is None:
+        return None
+    for row in message.reply_markup.inline_keyboard:
+        for tapped in row:
+            if tapped.callback_data == query.data:
+                return Html(f"<b>{html.escape(tapped.text)}</b>")
+    return None
+
+
 def _tapped_toggle(update: Update, options: Sequence[Option]) -> tuple[Option, bool]:
     """The checklist option tapped, and whether its button showed it ticked."""
     query = update.callback_query
@@ -1163,4 +1178,5 @@ def _with_try_again(t: Translator, error: Html, markup: InlineKeyboardMarkup | N
     """Every refused answer ends the same way, saying the step still waits for one (and,
     when the step has buttons, that they are another way on)."""
     again = t("wizard.try_again_or_button" if markup else "wizard.try_again")
-    return Html(f"{error}\n{again}")
+    # An error written as a question ("…like 06 12 34 56 78:") would read as two prompts.
+    return Html(f"{error.rstrip().removesuffix(':').rstrip()}\n{again}")

@@ -4,7 +4,10 @@ to that message's thread; otherwise to the *current* thread, set by the *Reply* 
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Message, Update
+from telegram.error import BadRequest
 from telegram.ext import filters
 
 from bot.kit.callbacks import AskQuestionCb, ThreadReplyCb
@@ -14,7 +17,12 @@ from handlers.threads import screens
 from services import threads
 from storage.models import MessageKind, Role, Thread
 
+_LOGGER = logging.getLogger(__name__)
+
 CURRENT_THREAD = "current_thread"
+# The receipt set on a message relayed whole: a reaction is no message, so it costs nothing
+# against Telegram's 30 messages a second and leaves the chat as it was (docs/threads.md).
+RECEIPT = "👍"
 # Runs before the features: any command ends writing into the current thread.
 CLEAR_CURRENT_GROUP = -20
 
@@ -66,8 +74,22 @@ async def relay(update: Update, context: CallboardContext) -> None:
         return
     kind, file_id, body = _content(message)
     posted = await threads.post(context.deps, context.user_account.id, thread, kind, body, file_id)
+    # A message split in parts is told so in words: a reaction could not say it.
+    if posted.parts == 1 and await _receipt_set(message):
+        return
     head = screens.header(context.t, thread.mission_id, posted.other)
     await message.reply_text(screens.sent(context.t, head, posted.parts))
+
+
+async def _receipt_set(message: Message) -> bool:
+    """React to the sender's message with the receipt; False when Telegram refuses (the
+    message deleted meanwhile, reactions off in that chat), so the sender is told in words."""
+    try:
+        await message.set_reaction(RECEIPT)
+    except BadRequest as exc:
+        _LOGGER.info("receipt not set on message %s: %s", message.message_id, exc.message)
+        return False
+    return True
 
 
 async def _thread_for(message: Message, context: CallboardContext) -> Thread | None:

@@ -48,6 +48,22 @@ BLOCKED = "Forbidden: bot was blocked by the user"
 # Sends with this parameter are charged in Stars and limited apart from the free ones.
 PAID = "allow_paid_broadcast"
 PAID_PER_SECOND = 1000
+# The emoji a bot may react with (ReactionTypeEmoji), written as the Bot API lists them:
+# without the variation selector, which Telegram refuses ("❤️" is REACTION_INVALID); the
+# joined ones escaped, their joiner being invisible.
+REACTION_EMOJI = frozenset(
+    {
+        "👍", "👎", "❤", "🔥", "🥰", "👏", "😁", "🤔", "🤯", "😱", "🤬", "😢", "🎉", "🤩",
+        "🤮", "💩", "🙏", "👌", "🕊", "🤡", "🥱", "🥴", "😍", "🐳", "\u2764\u200d\U0001f525",
+        "🌚", "🌭", "💯", "🤣", "⚡", "🍌", "🏆", "💔", "🤨", "😐", "🍓", "🍾", "💋", "🖕",
+        "😈", "😴", "😭", "🤓", "👻", "\U0001f468\u200d\U0001f4bb", "👀", "🎃", "🙈", "😇",
+        "😨", "🤝", "✍", "🤗", "🫡", "🎅", "🎄", "☃", "💅", "🤪", "🗿", "🆒", "💘", "🙉",
+        "🦄", "😘", "💊", "🙊", "😎", "👾", "\U0001f937\u200d\u2642", "🤷",
+        "\U0001f937\u200d\u2640", "😡",
+    }
+)  # fmt: skip
+# Reactions a bot without Telegram Premium may set on one message at once.
+MAX_REACTIONS = 1
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 
@@ -137,7 +153,7 @@ class FakeTelegram:
             "editMessageText": self._edit_text, "editMessageCaption": self._edit_caption,
             "editMessageReplyMarkup": self._edit_markup, "deleteMessage": self._delete,
             "answerCallbackQuery": self._answer_query, "sendChatAction": self._chat_action,
-            "copyMessage": self._copy_message,
+            "copyMessage": self._copy_message, "setMessageReaction": self._set_reaction,
             **media,
         }  # fmt: skip
 
@@ -333,6 +349,13 @@ class FakeTelegram:
             message.edited = True
             message.edit_date = int(time.time())
             return self._queue({"edited_message": message.to_json()})
+
+    def user_deletes(self, user_id: int, message_id: int) -> None:
+        """Delete a message of the chat for both sides, as a user may; Telegram tells the bot
+        nothing of it in a private chat."""
+        with self._lock:
+            if self._user_chat(user_id).messages.pop(message_id, None) is None:
+                raise ValueError(f"no message {message_id} in chat {user_id}")
 
     def queue_update(self, payload: JSON) -> JSON:
         """Queue an update of any kind (a poll, a chat member change, a channel post...),
@@ -711,11 +734,39 @@ class FakeTelegram:
         self._answers.setdefault(user_id, []).append({**answer, "url": params.get("url")})
         return True
 
+    def _set_reaction(self, params: dict[str, str], files: Files) -> bool:
+        """The bot's reactions replace the ones it set before; none (or no `reaction`)
+        takes them away. Any message of the chat may get one, the user's own included."""
+        chat = self._chat(params, send=False)
+        message = chat.messages.get(int_param(params, "message_id"))
+        if message is None:
+            raise bad("message to react not found")
+        # `is_big` only changes the animation the user sees.
+        message.reactions = reaction_emoji(params)
+        return True
+
     def _chat_action(self, params: dict[str, str], files: Files) -> bool:
         if params.get("action") not in CHAT_ACTIONS:
             raise bad("wrong parameter action in request")
         self._chat(params)
         return True
+
+
+def reaction_emoji(params: dict[str, str]) -> list[str]:
+    """The emoji of a `reaction` parameter: an array of ReactionTypeEmoji, at most
+    MAX_REACTIONS of them, each from Telegram's list."""
+    reaction = json_param(params, "reaction", "reaction types")
+    if reaction is None:
+        return []
+    if not isinstance(reaction, list):
+        raise bad("can't parse reaction types JSON object")
+    if len(reaction) > MAX_REACTIONS:
+        raise bad("REACTIONS_TOO_MANY")
+    emoji = [item.get("emoji") if isinstance(item, dict) else None for item in reaction]
+    kinds = [item.get("type") if isinstance(item, dict) else None for item in reaction]
+    if any(kind != "emoji" for kind in kinds) or not REACTION_EMOJI.issuperset(emoji):
+        raise bad("REACTION_INVALID")
+    return [str(e) for e in emoji]
 
 
 def _commands(text: str) -> list[JSON]:

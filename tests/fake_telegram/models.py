@@ -32,6 +32,8 @@ class FakeMessage:
     entities: list[JSON] = field(default_factory=list, repr=False)
     edit_date: int | None = field(default=None, repr=False)
     reply_to: FakeMessage | None = field(default=None, repr=False, compare=False)
+    # The emoji the bot reacted to this message with (setMessageReaction).
+    reactions: list[str] = field(default_factory=list)
 
     def buttons(self) -> list[tuple[str, str | None, str | None]]:
         """(label, callback_data, url) of every keyboard button, row by row."""

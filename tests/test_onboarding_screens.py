@@ -15,6 +15,7 @@ from bot.kit.wizard import (
     Step,
     WriteInCb,
     question,
+    typed_option,
 )
 from handlers.onboarding import screens
 from handlers.onboarding.drafts import ProfileDraft, SignUpDraft, details_of, draft_of
@@ -272,3 +273,20 @@ def test_a_newcomer_from_a_mission_link_is_told_it_opens_after_sign_up(
 ) -> None:
     assert mentioned in screens.welcome(t, mission())
     assert screens.welcome(t) == t("onboarding.welcome")
+
+
+@pytest.mark.parametrize(
+    ("t", "typed", "sector"),
+    [
+        (EN, "software", "software"),
+        (EN, "SOFTWARE / saas", "software"),
+        (FR, "banque", "finance"),
+        (FR, "energie", "energy"),
+        (EN, "real", "real_estate"),
+        (EN, "saas", None),  # not how the label begins
+        (FR, "serv", None),  # a word is typed whole
+    ],
+)
+def test_the_first_words_of_a_sector_are_enough(t: Translator, typed: str, sector: str) -> None:
+    picked = typed_option(typed, SECTOR.options, t)
+    assert (picked.value if picked else None) == sector

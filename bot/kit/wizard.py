@@ -152,11 +152,18 @@ class Option:
 
 def typed_option(text: str, options: Sequence[Option], t: Translator) -> Option | None:
     """The option whose label `text` spells out, whatever its case, accents, emoji and
-    punctuation: typing "energie" for the button "⚡ Énergie" is the same answer."""
+    punctuation: typing "energie" for the button "⚡ Énergie" is the same answer. The first
+    words of a label are enough when they name one option only ("software" for "Software /
+    SaaS")."""
     wanted = _folded(text)
     if not wanted:
         return None
-    return next((o for o in options if _folded(t.plain(o.label)) == wanted), None)
+    labels = [(option, _folded(t.plain(option.label))) for option in options]
+    exact = [option for option, label in labels if label == wanted]
+    begun = [option for option, label in labels if label.startswith(wanted + " ")]
+    if exact:
+        return exact[0]
+    return begun[0] if len(begun) == 1 else None
 
 
 def _folded(text: str) -> str:

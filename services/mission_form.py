@@ -53,8 +53,11 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
         "auto": Approval.AUTO, "automatic": Approval.AUTO, "automatique": Approval.AUTO,
         "anyone": Approval.AUTO, "tous": Approval.AUTO,
         "manual": Approval.MANUAL, "approval": Approval.MANUAL, "approve": Approval.MANUAL,
-        "manuel": Approval.MANUAL, "candidats": Approval.MANUAL,
-        "sur validation": Approval.MANUAL,
+        "manuel": Approval.MANUAL, "manuelle": Approval.MANUAL, "candidats": Approval.MANUAL,
+        "sur validation": Approval.MANUAL, "sur approbation": Approval.MANUAL,
+        "approbation": Approval.MANUAL, "immediat": Approval.AUTO,
+        "demarrage immediat": Approval.AUTO, "immediate": Approval.AUTO,
+        "immediate start": Approval.AUTO,
     },
 }  # fmt: skip
 _SKIP_WORDS: Final = {"", "-", "none", "no", "aucun", "aucune", "non"}

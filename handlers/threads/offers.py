@@ -17,7 +17,7 @@ from handlers.threads import screens
 from handlers.threads.screens import OfferAcceptCb, OfferCounterCb, OfferDeclineCb
 from handlers.threads.talk import member_thread_or_refuse
 from services import threads
-from services.money import parse_amount
+from services.money import is_ambiguous_amount, parse_amount
 from services.validation import Invalid
 from storage.models import Role, Thread
 
@@ -35,6 +35,8 @@ class OfferDraft(BaseModel):
 
 def _amount(text: str, context: CallboardContext) -> int:
     cents = parse_amount(text)
+    if cents is None and is_ambiguous_amount(text):
+        raise Invalid("invalid.amount_ambiguous", amount=text.strip())
     settings = context.settings
     if cents is None or not settings.min_rate <= cents <= settings.max_rate:
         raise Invalid("offer.invalid_amount")

@@ -287,3 +287,25 @@ async def test_my_missions_and_leaving_frees_the_slot(
         assert jo.alerts[-1] == STALE, data
     assert await snapshot(bot) == before
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_link_tapped_by_someone_signed_up_opens_straight_on_its_mission(
+    bot: BotHarness,
+) -> None:
+    acme = await onboard_company(bot, "Acme")
+    jo = await onboard_prospector(bot, "Jo", notify=False)
+    mission = await post_mission(bot, acme, title="Straight there")
+    before = len(jo.texts)
+    await jo.send(f"/start m{mission.id}")
+    # One screen, the mission: no home screen to scroll past on a phone.
+    assert [text.split("\n")[0] for text in jo.received_since(before)] == [
+        f"#{mission.id} Straight there · 🟢 open"
+    ]
+    before = len(jo.texts)
+    await jo.send("/start m999")
+    assert len(jo.received_since(before)) == 1 and "does not exist" in jo.last_text
+    await jo.tap("🔎 Browse missions")  # a way on, since there is nothing behind
+    assert "Straight there" in jo.last_text
+    await acme.send(f"/start m{mission.id + 1}")
+    await acme.tap("📋 My missions")
+    assert "Straight there" in acme.last_text

@@ -607,7 +607,8 @@ async def test_share_link_and_deep_links(bot: BotHarness) -> None:
     await acme.tap("Yes, close")
     await jo.send(f"/start m{mission.id}")
     assert "Mission #1 “Shared mission” is closed." in jo.last_text
-    assert jo.messages[-1].buttons() == []
+    # Nothing to join, and a way on to the missions that are open.
+    assert [label for label, _, _ in jo.messages[-1].buttons()] == ["🔎 Browse missions"]
 
 
 # --- 5. authorization -------------------------------------------------------------------------

@@ -282,18 +282,21 @@ async def follow_link(chat_id: int, context: CallboardContext, match: re.Match[s
     mission_id = int(match[1])
     mission = await context.repos.missions.get(mission_id)
     t = context.t
+    # A link that leads nowhere still leaves a way on: the user came from outside the bot.
+    company = context.user_account.role is Role.COMPANY
+    onwards = screens.link_onwards(t, company)
     if mission is None:
-        await context.bot.send_message(
-            chat_id, t("deep_link.mission_unknown", mission_id=mission_id)
-        )
-    elif context.user_account.role is Role.COMPANY:
+        text = t("deep_link.mission_unknown", mission_id=mission_id)
+        await context.bot.send_message(chat_id, text, reply_markup=onwards)
+    elif company:
         if mission.company_id == context.user_account.id:
             await context.services.navigator.open(Route.MISSION_CARD, chat_id, context, mission_id)
         else:
-            await context.bot.send_message(chat_id, t("deep_link.for_prospectors"))
+            text = t("deep_link.for_prospectors")
+            await context.bot.send_message(chat_id, text, reply_markup=onwards)
     elif mission.status is MissionStatus.CLOSED:
         text = t("deep_link.mission_closed", mission_id=mission_id, title=mission.title)
-        await context.bot.send_message(chat_id, text)
+        await context.bot.send_message(chat_id, text, reply_markup=onwards)
     else:
         _state(context)["back"] = "link"
         text, markup = await _details_screen(context, mission, None)

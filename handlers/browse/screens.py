@@ -13,6 +13,7 @@ from bot.kit.callbacks import (
     BrowsePageCb,
     CallbackData,
     DetailsCb,
+    MissionListCb,
     MyMissionsCb,
     ProposeRateCb,
     SubmitResultCb,
@@ -233,6 +234,14 @@ def details_keyboard(
         )
     rows.append([back_button(t, back)])
     return keyboard(rows)
+
+
+def link_onwards(t: Translator, company: bool) -> InlineKeyboardMarkup:
+    """Where a link that leads nowhere lets the user go on: their missions for a company,
+    the open missions for a prospector."""
+    if company:
+        return keyboard([[button(t.plain("button.home_missions"), MissionListCb())]])
+    return keyboard([[button(t.plain("button.home_browse"), BrowsePageCb())]])
 
 
 def back_button(t: Translator, back: Back) -> InlineKeyboardButton:

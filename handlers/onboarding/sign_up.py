@@ -38,7 +38,13 @@ async def start(update: Update, context: CallboardContext) -> Begin[SignUpDraft]
         lead = screens.welcome(context.t, joinable)
         return Begin(SignUpDraft(deep_link=payload), lead=lead)
     await context.services.publish_menu(context.bot, account)
-    await _home(chat_id_of(update), context, payload)
+    chat_id = chat_id_of(update)
+    # Someone signed up who taps a link wants what it points to, not the home screen first
+    # (/start is one tap away); a link that leads nowhere gets the home, as /start does.
+    if payload is None or not await context.services.navigator.follow(payload, chat_id, context):
+        await _home(chat_id, context, None)
+        if payload is not None:
+            await context.bot.send_message(chat_id, context.t("deep_link.invalid"))
     return None
 
 

@@ -349,14 +349,14 @@ async def test_progress_is_edited_at_most_every_5_s_and_the_report_is_sent_once(
     bot.services.outbox.start()
     await bot.settle()
     await track(bot)
-    assert "finished" in (progress.text or "") and "Delivered: 3" in (progress.text or "")
+    assert (progress.text or "").endswith("finished — the report follows.")
     for _ in range(3):
         clock.advance(timedelta(seconds=6))
         await track(bot)
     await bot.restart()
     await track(bot)
-    # The report is its own message, headed "Broadcast #N finished." (the progress message
-    # ends "to …: finished." and has the same counters).
+    # The figures are said once, in the report: its own message, headed "Broadcast #N
+    # finished." (the progress message only says it is over).
     reports = [text for text in admin.texts if REPORT.search(text)]
     assert len(reports) == 1 and "Delivered: 3" in reports[0]
     assert all(len(copies_of(admin.sent[-1], company)) == 1 for company in companies)

@@ -200,9 +200,7 @@ async def track_broadcast(context: CallboardContext) -> None:
     t = context.translator(await _language_of(context, broadcast.admin_id))
     ended = await broadcasts.finish_if_done(context.deps, broadcast.id)
     if ended is not None:
-        delivery = ended.delivery
-        text = screens.finished(t, broadcast, delivery.sent, delivery.blocked, delivery.failed)
-        await _show(context, broadcast, text)
+        await _show(context, broadcast, screens.finished(t, broadcast))
     elif await broadcasts.claim_progress(context.deps, broadcast.id):
         await _show(context, broadcast, screens.progress(t, sending, _rate(context)))
 

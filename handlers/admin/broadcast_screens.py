@@ -121,15 +121,13 @@ def progress(t: Translator, shown: Progress, rate: float) -> Html:
     )
 
 
-def finished(t: Translator, broadcast: Broadcast, sent: int, blocked: int, failed: int) -> Html:
-    """The progress message once nothing is left to send."""
+def finished(t: Translator, broadcast: Broadcast) -> Html:
+    """The progress message once nothing is left to send. The figures are in the report
+    that follows (a message of its own, so that the admin is notified): said once."""
     return t(
         "broadcast.progress_finished",
         id=broadcast.id,
         audience=t.plain(AUDIENCE[broadcast.audience]),
-        sent=t.number(sent),
-        blocked=t.number(blocked),
-        failed=t.number(failed),
     )
 
 

@@ -50,6 +50,9 @@ async def change(
     target = transition(existing.status if existing else None, action)
     if isinstance(target, Refusal):
         return target
+    if action is Action.APPLY and mission.slots_left == 0:
+        # An application to a full mission could never be approved.
+        return Blocked.FULL
     was_active = existing is not None and existing.status is AssignmentStatus.ACTIVE
     takes_slot = target is AssignmentStatus.ACTIVE and not was_active
     if takes_slot and not await repos.missions.take_slot(tx, mission.id):

@@ -309,3 +309,22 @@ async def test_a_link_tapped_by_someone_signed_up_opens_straight_on_its_mission(
     await acme.send(f"/start m{mission.id + 1}")
     await acme.tap("📋 My missions")
     assert "Straight there" in acme.last_text
+
+
+async def test_an_old_accept_button_on_a_mission_filled_since_applies_to_nothing(
+    bot: BotHarness,
+) -> None:
+    acme = await onboard_company(bot, "Acme")
+    jo = await onboard_prospector(bot, "Jo", notify=False)
+    ann = await onboard_prospector(bot, "Ann", notify=False)
+    manual = await post_mission(bot, acme, title="One seat", slots="1", approval="manual")
+    await ann.send(f"/start m{manual.id}")  # Ann sees the button while a slot is free
+    await jo.send(f"/start m{manual.id}")
+    await jo.tap("Accept at the posted rate")
+    await acme.tap("Approve")
+    told_before = len(await outbox_texts(bot, acme.id))
+    await ann.tap_forged(TakeCb(mission_id=manual.id).pack())
+    # An application to a full mission could never be approved: refused, nobody bothered.
+    assert "is full" in ann.last_text
+    assert [row["prospector_id"] for row in await assignments(bot, manual.id)] == [jo.id]
+    assert len(await outbox_texts(bot, acme.id)) == told_before

@@ -221,6 +221,10 @@ async def test_double_taps_in_the_wizard_act_once(
         "Which field do you want to change?"
     ]
     await double_tap("Slots")
+    # The picker keeps the field chosen, once.
+    assert [text for text in acme.texts if "Which field" in text] == [
+        "Which field do you want to change?\n\nSlots"
+    ]
     await acme.send("7")
     assert "Preview" in acme.last_text and "Slots: 7" in acme.last_text
     await double_tap("Publish")
@@ -530,7 +534,11 @@ async def test_edit_a_published_mission(bot: BotHarness) -> None:
     await acme.tap("#1 · Editable mission")
     await acme.tap("Edit")
     assert "which field?" in acme.last_text
+    picker = acme.messages[-1]
     await acme.tap("Slots")
+    # The picker keeps the field chosen, and no second field to start beside this one.
+    assert picker.text is not None and picker.text.endswith("which field?\n\nSlots")
+    assert picker.buttons() == []
     await answer_stays(acme, "1", "2 prospectors are already active")
     await answer_stays(acme, "101", "whole number from 1 to 100")
     await acme.send("5")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -97,6 +98,20 @@ async def close_with_outcome(update: Update, outcome: Html) -> bool:
     else:
         edited = await query.edit_message_reply_markup(None)
     return edited is not False
+
+
+def tapped_label(update: Update) -> Html | None:
+    """The label of the button tapped, as its message showed it ("Skip", "Rate"): what the
+    message keeps once the tap is done, when the label itself says the choice."""
+    query = update.callback_query
+    message = query.message if query else None
+    if query is None or not isinstance(message, Message) or message.reply_markup is None:
+        return None
+    for row in message.reply_markup.inline_keyboard:
+        for tapped in row:
+            if tapped.callback_data == query.data:
+                return Html(f"<b>{html.escape(tapped.text)}</b>")
+    return None
 
 
 def with_outcome(text: str, outcome: Html) -> Html:

@@ -26,7 +26,6 @@ PTB changes them.
 
 from __future__ import annotations
 
-import html
 import unicodedata
 import warnings
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping, Sequence
@@ -60,6 +59,7 @@ from bot.kit.screens import (
     close_keyboard,
     close_with_outcome,
     refuse,
+    tapped_label,
     thread_in_markup,
 )
 from services.validation import Invalid
@@ -787,7 +787,7 @@ class _Engine(Generic[D]):
         return None
 
     async def on_skip(self, step: Skippable, update: Update, context: CallboardContext) -> object:
-        session = await self._tapped_once(update, context, _tapped_label(update))
+        session = await self._tapped_once(update, context, tapped_label(update))
         if session is None:
             return None
         default = self.draft_model.model_fields[step.field].get_default(call_default_factory=True)
@@ -887,7 +887,7 @@ class _Engine(Generic[D]):
         query = update.callback_query
         assert query is not None
         tapped = FieldCb.unpack(query.data)
-        session = await self._tapped_once(update, context)
+        session = await self._tapped_once(update, context, tapped_label(update))
         if session is None or tapped is None:
             return None
         step = self.by_name[tapped.step]
@@ -1121,20 +1121,6 @@ def _tapped_option(update: Update, options: Sequence[Option]) -> Option:
     query = update.callback_query
     assert query is not None
     return next(option for option in options if option.data.pack() == query.data)
-
-
-def _tapped_label(update: Update) -> Html | None:
-    """The label of the button tapped, as its message showed it ("Skip", "Clear"): what
-    the question keeps once answered."""
-    query = update.callback_query
-    message = query.message if query else None
-    if query is None or not isinstance(message, Message) or message.reply_markup is None:
-        return None
-    for row in message.reply_markup.inline_keyboard:
-        for tapped in row:
-            if tapped.callback_data == query.data:
-                return Html(f"<b>{html.escape(tapped.text)}</b>")
-    return None
 
 
 def _tapped_toggle(update: Update, options: Sequence[Option]) -> tuple[Option, bool]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.kit.context import CallboardContext, Route
-from bot.kit.screens import chat_id_of, refuse
+from bot.kit.screens import chat_id_of, close_with_outcome, refuse, tapped_label
 from bot.kit.wizard import Begin, ButtonEntry, Wizard
 from handlers.missions.card import own_or_refuse
 from handlers.missions.fields import STEPS, MissionDraft, shared_values
@@ -34,6 +34,10 @@ async def start(update: Update, context: CallboardContext) -> Begin[LiveEdit] | 
     if mission.status is MissionStatus.CLOSED:
         await refuse(update, context)
         return None
+    # The picker keeps the field chosen, and no buttons to start a second edit beside this one.
+    chosen = tapped_label(update)
+    if chosen is not None:
+        await close_with_outcome(update, chosen)
     lead = context.t("mission.rate_change_note") if choice.field == "rate_cents" else None
     draft = LiveEdit(mission_id=mission.id, field=choice.field)
     return Begin(draft, step=choice.field, lead=lead, single_step=True)

@@ -111,6 +111,20 @@ class Reader:
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         return await self._run(lambda s: s.fetch_value(sql, params))
 
+    async def snapshot(self, work: Callable[[SyncTransaction], T]) -> T:
+        """Reads that must agree with each other, in one read transaction and one
+        round-trip: a write committed meanwhile is seen by all of them or by none (each
+        plain read is a snapshot of its own)."""
+
+        def consistent(raw: sqlite3.Connection) -> T:
+            raw.execute("BEGIN")
+            try:
+                return work(SyncTransaction(raw))
+            finally:
+                raw.execute("COMMIT")
+
+        return await _on_thread(self._connection, consistent)
+
 
 class Transaction(Reader):
     """An open write transaction; work queued with `on_commit` runs only if it commits.
@@ -137,6 +151,10 @@ class Transaction(Reader):
 
     async def run(self, work: Callable[[SyncTransaction], T]) -> T:
         """Run several statements of this transaction in one round-trip."""
+        return await self._run(work)
+
+    async def snapshot(self, work: Callable[[SyncTransaction], T]) -> T:
+        """Inside a transaction every read already agrees."""
         return await self._run(work)
 
     async def execute(self, sql: str, params: Params = ()) -> int:

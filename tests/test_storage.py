@@ -555,3 +555,22 @@ async def test_persistence_writes_only_what_changed(db_path: Path) -> None:
         assert await db.read.fetch_all("SELECT * FROM persistence_conversations") == []
     finally:
         await db.close()
+
+
+async def test_a_snapshot_reads_as_one_moment_whatever_commits_between_its_reads(
+    db: Database, db_path: Path
+) -> None:
+    count = "SELECT COUNT(*) FROM users"
+
+    def read_twice_with_a_commit_between(s: SyncTransaction) -> tuple[int, int]:
+        first = int(s.fetch_value(count))
+        # Another connection commits a user between the two reads, as the writer would.
+        other = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            other.execute(ADD_USER, (7, "Between"))
+        finally:
+            other.close()
+        return first, int(s.fetch_value(count))
+
+    assert await db.read.snapshot(read_twice_with_a_commit_between) == (0, 0)
+    assert await db.read.fetch_value(count) == 1, "the commit is seen afterwards"

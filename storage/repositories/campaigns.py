@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.clock import Clock, to_db
-from storage.database import Database, Reader, Row, Transaction
+from storage.database import Database, Reader, Row, SyncTransaction, Transaction
 from storage.models import (
     Audience,
     Campaign,
@@ -247,18 +247,23 @@ class CampaignRepository:
         """The campaign's rows by outcome (a 403 or a recipient already blocking the bot
         leaves a row undeliverable: blocked)."""
         read = reader or self._db.read
-        row = await read.fetch_one(
-            "SELECT status, queued FROM campaigns WHERE id = ?", (campaign_id,)
-        )
-        if row is None:
-            raise LookupError(f"no campaign {campaign_id}")
-        counts = {
-            str(found["status"]): int(found["n"])
-            for found in await read.fetch_all(
+
+        # One snapshot: a chunk queued between the two reads would otherwise be counted
+        # both as recipients not queued yet and as rows pending.
+        def both(s: SyncTransaction) -> tuple[Row | None, list[Row]]:
+            campaign = s.fetch_one(
+                "SELECT status, queued FROM campaigns WHERE id = ?", (campaign_id,)
+            )
+            rows = s.fetch_all(
                 "SELECT status, COUNT(*) AS n FROM outbox WHERE campaign_id = ? GROUP BY status",
                 (campaign_id,),
             )
-        }
+            return campaign, rows
+
+        row, by_status = await read.snapshot(both)
+        if row is None:
+            raise LookupError(f"no campaign {campaign_id}")
+        counts = {str(found["status"]): int(found["n"]) for found in by_status}
         return CampaignProgress(
             status=row["status"],
             queued=row["queued"],

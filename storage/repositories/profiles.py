@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 from storage.clock import Clock, to_db
 from storage.database import Database, Reader, RowLike, Transaction
@@ -29,27 +30,24 @@ class ProfileRepository:
     async def prospector(
         self, user_id: int, reader: Reader | None = None
     ) -> ProspectorProfile | None:
-        row = await (reader or self._db.read).fetch_one(
-            """
-            SELECT user_id, number, display_name, languages, specialties, experience_years,
-                   bio, notify_new_missions
-            FROM prospector_profiles WHERE user_id = ?
-            """,
-            (user_id,),
-        )
-        return prospector_from_row(row) if row else None
+        return await self._prospector_where("user_id", user_id, reader)
 
     async def prospector_by_number(
         self, number: int, reader: Reader | None = None
     ) -> ProspectorProfile | None:
         """The prospector whose public code is `number` (P-0042 → 42)."""
+        return await self._prospector_where("number", number, reader)
+
+    async def _prospector_where(
+        self, key: Literal["user_id", "number"], value: int, reader: Reader | None
+    ) -> ProspectorProfile | None:
         row = await (reader or self._db.read).fetch_one(
-            """
+            f"""
             SELECT user_id, number, display_name, languages, specialties, experience_years,
                    bio, notify_new_missions
-            FROM prospector_profiles WHERE number = ?
+            FROM prospector_profiles WHERE {key} = ?
             """,
-            (number,),
+            (value,),
         )
         return prospector_from_row(row) if row else None
 

@@ -53,8 +53,6 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         handlers=[handler],
     )
-    # httpx logs every request URL, and the URL contains the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     # The scheduler logs two lines per run of every job, every second for the broadcasts'
     # progress: only its warnings and errors are worth reading.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

@@ -18,7 +18,7 @@ from telegram.ext import (
     Defaults,
     TypeHandler,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.kit import guards, jobs
 from bot.kit.budget import BudgetRateLimiter, SendBudget
@@ -28,6 +28,7 @@ from bot.kit.commands import Command, admin_command_names, publish_default_menu
 from bot.kit.context import SERVICES_KEY, CallboardApp, CallboardContext, Services
 from bot.kit.errors import on_error
 from bot.kit.feature import Feature, Stage, navigator_of
+from bot.kit.http import AiohttpRequest
 from bot.kit.i18n import Catalogs
 from bot.kit.inbox import InboxApplication, InboxQueue
 from bot.kit.notifier import OutboxNotifier, Renderer, Renderers
@@ -211,8 +212,8 @@ def build_application(
         base_file_url=settings.telegram_base_file_url,
         defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=None),
         # Handlers, the outbox and the jobs send concurrently; the long poll needs one.
-        request=request or HTTPXRequest(connection_pool_size=CONNECTIONS, pool_timeout=POOL_WAIT),
-        get_updates_request=request or HTTPXRequest(connection_pool_size=1),
+        request=request or AiohttpRequest(CONNECTIONS, pool_timeout=POOL_WAIT),
+        get_updates_request=request or AiohttpRequest(1),
         # Every message the bot sends shares one budget at Telegram's overall limit (replies
         # first, notices keep their share); a 429 is not retried there but surfaced, so the
         # outbox can reschedule the row.

@@ -16,6 +16,7 @@ that would otherwise be repeated (and forgotten) at every call site:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from typing import Any
@@ -37,6 +38,11 @@ class CallboardBot(ExtBot[SendLane]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._answered: OrderedDict[str, None] = OrderedDict()
+
+    async def close_connections(self) -> None:
+        """Close the HTTP clients, even if `initialize` did not finish (PTB's `shutdown`
+        then does nothing)."""
+        await asyncio.gather(*(request.shutdown() for request in self._request))
 
     def answered(self, callback_query_id: str) -> bool:
         return callback_query_id in self._answered

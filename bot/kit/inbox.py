@@ -21,6 +21,7 @@ from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import Updater
 
+from bot.kit.client import CallboardBot
 from bot.kit.context import CallboardApp
 from bot.kit.processor import PerUserUpdateProcessor
 from storage.database import Database
@@ -96,6 +97,17 @@ class InboxApplication(CallboardApp):
         if updater is not None:
             updater = InboxUpdater(bot=updater.bot, update_queue=updater.update_queue)
         super().__init__(updater=updater, **kwargs)
+
+    async def initialize(self) -> None:
+        """A start that fails half-way (Telegram refusing the token, a database that cannot
+        be used) closes the connections to Telegram it opened: PTB shuts down only what
+        finished initialising, and an open connection pool is reported at exit."""
+        try:
+            await super().initialize()
+        except BaseException:
+            if isinstance(self.bot, CallboardBot):
+                await self.bot.close_connections()
+            raise
 
     async def stop(self) -> None:
         processor = self.update_processor

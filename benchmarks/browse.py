@@ -15,7 +15,6 @@ import asyncio
 import gc
 import json
 import math
-import os
 import random
 import statistics
 import tempfile
@@ -275,21 +274,7 @@ def report(results: list[Result], seconds: float) -> None:
         print(f"OVERALL: PASS (all {len(results)} queries meet the targets)")
 
 
-def pin_to_one_cpu() -> str:
-    """Keep this thread, and the aiosqlite threads it starts later, on one CPU.
-
-    Every query hops to a connection's thread and back. Unpinned, the scheduler may keep one
-    database's thread on the event loop's CPU and the other's elsewhere, and identical
-    queries then differ 2x between the databases: placement, not SQL, would be measured."""
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity here)"
-    cpu = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
-    return f"pinned to CPU {cpu}"
-
-
 async def main() -> None:
-    print(f"Process {pin_to_one_cpu()}.")
     with tempfile.TemporaryDirectory(prefix="callboard-bench-") as folder:
         started = time.perf_counter()
         dbs = [await build(Path(folder), size) for size in SIZES]

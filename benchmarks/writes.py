@@ -1,11 +1,11 @@
-"""Write transactions and writer round-trips per update, for a /browse and a thread message.
+"""Write transactions and statements per update, for a /browse and a thread message.
 
 Runs the real application in-process against the fake Telegram (no HTTP), with one company,
 one mission and one prospector in a thread with the company, then sends each kind of update
 `UPDATES` times and counts, on the writer connection only: the transactions (`BEGIN
-IMMEDIATE` statements, seen through SQLite's trace callback), the statements, and the
-round-trips to the writer's thread (calls into aiosqlite). It counts from outside the
-`Database` class, so the same script measures a version without `Database.stats`. A
+IMMEDIATE` statements, seen through SQLite's trace callback) and the statements. It counts
+from outside the `Database` class, so the same script measures a version without
+`Database.stats`. A
 thread message counts its relay too: the outbox sends it to the company and records the
 outcome. PTB's persistence writes the users' data once a second, not per update; it is left
 out (the interval is an hour here).
@@ -14,11 +14,11 @@ out (the interval is an hour here).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import tempfile
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 from tests.fake_telegram import FakeTelegram
 from tests.harness import BotHarness, make_settings
@@ -33,15 +33,8 @@ class WriterCounter:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
 
-    async def attach(self, writer: Any) -> None:
-        execute = writer._execute
-
-        async def counted(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-            self.counts["round-trips"] += 1
-            return await execute(fn, *args, **kwargs)
-
-        writer._execute = counted
-        await writer.set_trace_callback(self._statement)
+    def attach(self, writer: sqlite3.Connection) -> None:
+        writer.set_trace_callback(self._statement)
 
     def _statement(self, sql: str) -> None:
         self.counts["statements"] += 1
@@ -70,7 +63,9 @@ async def measure(folder: Path) -> dict[str, dict[str, float]]:
         prospector = await onboard_prospector(bot, "Pat")
         await ask_question(prospector, mission.id, "First question")
         counter = WriterCounter()
-        await counter.attach(bot.services.db._writer)
+        writer = bot.services.db._writer
+        assert writer is not None
+        counter.attach(writer)
 
         async def browse(_n: int) -> None:
             await prospector.send("/browse")
@@ -91,11 +86,10 @@ async def measure(folder: Path) -> dict[str, dict[str, float]]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         figures = asyncio.run(measure(Path(folder)))
-    print(f"{'per update':28} {'transactions':>12} {'round-trips':>12} {'statements':>11}")
+    print(f"{'per update':28} {'transactions':>12} {'statements':>11}")
     for name, counts in figures.items():
         print(
-            f"{name:28} {counts.get('transactions', 0):12.2f} "
-            f"{counts.get('round-trips', 0):12.2f} {counts.get('statements', 0):11.2f}"
+            f"{name:28} {counts.get('transactions', 0):12.2f} {counts.get('statements', 0):11.2f}"
         )
 
 

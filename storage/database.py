@@ -3,15 +3,17 @@
 WAL lets the reader see the last committed state while a write transaction is open, so
 reads never wait on writes and never see half-done changes. Writes are serialised on the
 writer with an asyncio lock (one connection is never shared by two transactions) and take
-SQLite's write lock up front with `BEGIN IMMEDIATE`, so a second process would wait on
-`busy_timeout` instead of failing mid-transaction.
+SQLite's write lock up front with `BEGIN IMMEDIATE`.
 
-Each connection runs its statements on its own thread, and every call to that thread is an
-awaited round-trip; while a write transaction waits on one, the lock is held and every other
-writer waits. So the hot paths hand a whole unit of work to `write()`: `BEGIN IMMEDIATE`,
-their statements and `COMMIT` (or `ROLLBACK`) run as one job on the writer's thread. The
-rest use `async with transaction()`, where each statement is one round-trip, the first one
-also opening the transaction. `stats` counts what the writer does (see docs/architecture.md).
+Both connections run their statements on the event loop's own thread, at once. An indexed
+statement on a local file in WAL takes a few microseconds; handing it to a thread and back
+cost far more, and under load most of it was spent waiting for the GIL, with SQLite's write
+lock held meanwhile (docs/architecture.md, "The writer"). Two things could block the loop
+and are kept off it: waiting for another process's write lock (`BEGIN IMMEDIATE` is tried
+without waiting and tried again asynchronously, for up to `busy_timeout` seconds), and
+copying the WAL into the database with its disk syncs (the checkpoints run on a third
+connection, on its own thread, by aiosqlite). The hot paths hand a whole unit of work to
+`write()`; the rest use `async with transaction()`. `stats` counts what the writer does.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,9 +39,9 @@ from storage.migrations import apply_migrations
 _LOGGER = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
-Row = aiosqlite.Row
+Row = sqlite3.Row
 # A row as read, or one rebuilt as a dict (e.g. columns renamed in a join).
-RowLike = aiosqlite.Row | Mapping[str, Any]
+RowLike = sqlite3.Row | Mapping[str, Any]
 T = TypeVar("T")
 
 # busy_timeout first: switching to WAL needs a lock too, and a database another process
@@ -50,17 +52,20 @@ _PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA synchronous = NORMAL",
 )
+# The connections on the event loop never wait inside SQLite: the writer's lock is waited
+# for asynchronously, and the writer leaves checkpoints (disk syncs) to the maintenance one.
+_ON_LOOP_PRAGMAS = ("PRAGMA busy_timeout = 0", "PRAGMA wal_autocheckpoint = 0")
 
+# How long a write waits for another process to release SQLite's write lock, in seconds.
+BUSY_TIMEOUT = 5.0
+# How often the WAL is copied into the database while there are writes, in seconds.
+CHECKPOINT_INTERVAL = 1.0
 # How often the writer's counters are written to the stats file, when there is one.
 STATS_INTERVAL = 1.0
 
 
-async def _on_thread(connection: aiosqlite.Connection, job: Callable[[sqlite3.Connection], T]) -> T:
-    """Run `job` with the sqlite3 connection on the connection's own thread: one round-trip,
-    however many statements the job runs. Relies on aiosqlite's `_execute` and `_conn`
-    (pinned by tests/test_aiosqlite_internals.py)."""
-    execute: Callable[[Callable[[], T]], Awaitable[T]] = connection._execute
-    return await execute(lambda: job(connection._conn))
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 class SyncTransaction:
@@ -94,13 +99,13 @@ class SyncTransaction:
 
 
 class Reader:
-    """Read-only access through one connection, one round-trip per query."""
+    """Read-only access through one connection; each query runs at once."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
 
     async def _run(self, job: Callable[[SyncTransaction], T]) -> T:
-        return await _on_thread(self._connection, lambda raw: job(SyncTransaction(raw)))
+        return job(SyncTransaction(self._connection))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         return await self._run(lambda s: s.fetch_one(sql, params))
@@ -112,45 +117,40 @@ class Reader:
         return await self._run(lambda s: s.fetch_value(sql, params))
 
     async def snapshot(self, work: Callable[[SyncTransaction], T]) -> T:
-        """Reads that must agree with each other, in one read transaction and one
-        round-trip: a write committed meanwhile is seen by all of them or by none (each
-        plain read is a snapshot of its own)."""
-
-        def consistent(raw: sqlite3.Connection) -> T:
-            raw.execute("BEGIN")
-            try:
-                return work(SyncTransaction(raw))
-            finally:
-                raw.execute("COMMIT")
-
-        return await _on_thread(self._connection, consistent)
+        """Reads that must agree with each other, in one read transaction: a write committed
+        meanwhile is seen by all of them or by none (each plain read is a snapshot of its
+        own)."""
+        raw = self._connection
+        raw.execute("BEGIN")
+        try:
+            return work(SyncTransaction(raw))
+        finally:
+            raw.execute("COMMIT")
 
 
 class Transaction(Reader):
     """An open write transaction; work queued with `on_commit` runs only if it commits.
 
-    `BEGIN IMMEDIATE` goes with the first statement, in the same round-trip."""
+    `BEGIN IMMEDIATE` goes with the first statement."""
 
-    def __init__(self, connection: aiosqlite.Connection, stats: WriterStats) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, stats: WriterStats, busy_timeout: float
+    ) -> None:
         super().__init__(connection)
         self._stats = stats
+        self._busy_timeout = busy_timeout
         self._begun = False
         self._after_commit: list[Callable[[], None]] = []
 
     async def _run(self, job: Callable[[SyncTransaction], T]) -> T:
-        begin = not self._begun
-        self._begun = True
-
-        def in_transaction(raw: sqlite3.Connection) -> T:
-            if begin:
-                raw.execute("BEGIN IMMEDIATE")
-            return job(SyncTransaction(raw))
-
+        if not self._begun:
+            await _begin_immediate(self._connection, self._busy_timeout)
+            self._begun = True
         self._stats.round_trips += 1
-        return await _on_thread(self._connection, in_transaction)
+        return job(SyncTransaction(self._connection))
 
     async def run(self, work: Callable[[SyncTransaction], T]) -> T:
-        """Run several statements of this transaction in one round-trip."""
+        """Run several statements of this transaction as one call."""
         return await self._run(work)
 
     async def snapshot(self, work: Callable[[SyncTransaction], T]) -> T:
@@ -171,17 +171,48 @@ class Transaction(Reader):
     def on_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
 
-    async def _finish(self, commit: bool) -> None:
-        """COMMIT (or ROLLBACK) in one round-trip; a failed COMMIT is rolled back too, so the
-        connection never stays inside a transaction and every later BEGIN works."""
+    def _finish(self, commit: bool) -> None:
+        """COMMIT (or ROLLBACK); a failed COMMIT is rolled back too, so the connection never
+        stays inside a transaction and every later BEGIN works."""
         if not self._begun:
             return
         self._stats.round_trips += 1
-        await _on_thread(self._connection, _commit if commit else _roll_back)
+        if commit:
+            _commit(self._connection)
+        else:
+            _roll_back(self._connection)
 
     def committed(self) -> None:
         for callback in self._after_commit:
             callback()
+
+
+def _try_begin_immediate(raw: sqlite3.Connection) -> bool:
+    """`BEGIN IMMEDIATE` if SQLite's write lock is free now; False if another process has
+    it (the connection does not wait: its busy_timeout is 0)."""
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if _is_busy(error):
+            return False
+        raise
+    return True
+
+
+async def _wait_for_the_lock(asked: float, busy_timeout: float, tries: int) -> None:
+    """Between two tries at a write lock another process holds: a short, growing pause, or
+    SQLite's own 'database is locked' once `busy_timeout` has passed."""
+    if time.perf_counter() - asked >= busy_timeout:
+        raise sqlite3.OperationalError("database is locked")
+    await asyncio.sleep(min(0.001 * 2**tries, 0.05))
+
+
+async def _begin_immediate(raw: sqlite3.Connection, busy_timeout: float) -> None:
+    asked = time.perf_counter()
+    tries = 0
+    while not _try_begin_immediate(raw):
+        await _wait_for_the_lock(asked, busy_timeout, tries)
+        tries += 1
 
 
 def _roll_back(raw: sqlite3.Connection) -> None:
@@ -197,42 +228,29 @@ def _commit(raw: sqlite3.Connection) -> None:
         raise
 
 
-def _timed(
-    job: Callable[[sqlite3.Connection], T],
-) -> Callable[[sqlite3.Connection], tuple[float, float, T]]:
-    """`job`, with when it began and ended on the thread (its BEGIN to its COMMIT)."""
-
-    def timed(raw: sqlite3.Connection) -> tuple[float, float, T]:
-        began = time.perf_counter()
-        result = job(raw)
-        return began, time.perf_counter(), result
-
-    return timed
-
-
-def _unit_of_work(work: Callable[[SyncTransaction], T]) -> Callable[[sqlite3.Connection], T]:
-    def whole(raw: sqlite3.Connection) -> T:
-        raw.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(SyncTransaction(raw))
-            if inspect.iscoroutine(result):
-                # An async function here would never run: its writes would silently be lost.
-                result.close()
-                raise TypeError("a unit of work must be a plain function, not a coroutine")
-        except BaseException:
-            _roll_back(raw)
-            raise
-        _commit(raw)
-        return result
-
-    return whole
+def _run_unit(raw: sqlite3.Connection, work: Callable[[SyncTransaction], T]) -> T:
+    """`work` inside the transaction just begun: committed if it returns, rolled back if it
+    raises."""
+    try:
+        result = work(SyncTransaction(raw))
+        if inspect.iscoroutine(result):
+            # An async function here would never run: its writes would silently be lost.
+            result.close()
+            raise TypeError("a unit of work must be a plain function, not a coroutine")
+    except BaseException:
+        _roll_back(raw)
+        raise
+    _commit(raw)
+    return result
 
 
 @dataclass
 class WriterStats:
     """What the writer did since the database was opened: cheap enough to keep always.
-    `held_seconds` is how long the write lock was held, `waited_seconds` the time spent
-    waiting for it, summed over every write transaction."""
+    `round_trips` counts the calls to the writer (a unit of work is one; in a `transaction()`
+    block, each statement or `run`, and the COMMIT), `held_seconds` is how long the write
+    lock was held, `waited_seconds` the time spent waiting for it, summed over every write
+    transaction."""
 
     transactions: int = 0
     round_trips: int = 0
@@ -262,17 +280,36 @@ async def _check_writable(connection: aiosqlite.Connection) -> None:
     await connection.execute("ROLLBACK")
 
 
+def _connect_on_loop(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.row_factory = sqlite3.Row
+        for pragma in (*_PRAGMAS, *_ON_LOOP_PRAGMAS):
+            connection.execute(pragma)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 class Database:
     """`stats_file`: where the writer's counters are written as JSON, every STATS_INTERVAL
-    seconds and at close (for benchmarks; see docs/architecture.md)."""
+    seconds and at close (for benchmarks; see docs/architecture.md). `busy_timeout`: how
+    long a write waits for another process's write lock, in seconds."""
 
-    def __init__(self, path: Path, stats_file: Path | None = None) -> None:
+    def __init__(
+        self, path: Path, stats_file: Path | None = None, busy_timeout: float = BUSY_TIMEOUT
+    ) -> None:
         self.path = path
         self.stats = WriterStats()
+        self.busy_timeout = busy_timeout
         self._stats_file = stats_file
-        self._stats_task: asyncio.Task[None] | None = None
-        self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._background: list[asyncio.Task[None]] = []
+        # Migrations at start, then checkpoints: the work that may wait on the disk.
+        self._maintenance: aiosqlite.Connection | None = None
+        self._writer: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
         self._write_lock = asyncio.Lock()
         self._open_lock = asyncio.Lock()
 
@@ -286,29 +323,30 @@ class Database:
 
         Idempotent: PTB loads the persistence before `post_init`, so whichever needs the
         database first opens it. If any step fails, whatever was opened is closed again:
-        each connection runs on its own thread, and one left open keeps the process alive
-        after the error has been reported."""
+        the maintenance connection runs on its own thread, and one left open keeps the
+        process alive after the error has been reported."""
         async with self._open_lock:
             if self._reader is not None:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                self._writer = await self._connect()
-                await apply_migrations(self._writer)
-                await _check_writable(self._writer)
-                self._reader = await self._connect()
+                self._maintenance = await self._connect_maintenance()
+                await apply_migrations(self._maintenance)
+                await _check_writable(self._maintenance)
+                self._writer = _connect_on_loop(self.path)
+                self._reader = _connect_on_loop(self.path)
             except BaseException:
                 await self.close()
                 raise
             self.stats = WriterStats(opened_at=time.monotonic())
+            self._background = [asyncio.create_task(self._checkpoint_regularly())]
             if self._stats_file is not None:
-                self._stats_task = asyncio.create_task(self._write_stats_regularly())
+                self._background.append(asyncio.create_task(self._write_stats_regularly()))
 
-    async def _connect(self) -> aiosqlite.Connection:
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+    async def _connect_maintenance(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(self.path, isolation_level=None)
         try:
-            connection.row_factory = aiosqlite.Row
+            connection.row_factory = sqlite3.Row
             for pragma in _PRAGMAS:
                 await connection.execute(pragma)
         except BaseException:
@@ -317,26 +355,44 @@ class Database:
         return connection
 
     async def close(self) -> None:
-        reader, writer = self._reader, self._writer
-        self._reader = self._writer = None
-        if writer is not None:
-            await self._stop_stats()
+        reader, writer, maintenance = self._reader, self._writer, self._maintenance
+        self._reader = self._writer = self._maintenance = None
+        await self._stop_background(logged=writer is not None)
         try:
-            if reader is not None:
-                await reader.close()
+            for connection in (reader, writer):
+                if connection is not None:
+                    connection.close()
         finally:
-            if writer is not None:
-                await writer.close()
+            # Closed last: the last connection to close copies the WAL into the database.
+            if maintenance is not None:
+                await maintenance.close()
 
-    async def _stop_stats(self) -> None:
-        task, self._stats_task = self._stats_task, None
-        if task is not None:
+    async def _stop_background(self, logged: bool) -> None:
+        tasks, self._background = self._background, []
+        for task in tasks:
             task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self.stats.opened_at:
+        if logged and self.stats.opened_at:
             _LOGGER.info("writer: %s", self.stats.summary())
             self._write_stats()
+
+    async def _checkpoint_regularly(self) -> None:
+        """Copy the WAL into the database while writes come in, off the event loop (the
+        writer never checkpoints: a checkpoint syncs the disk). PASSIVE: it never waits for
+        the writer or a reader, and copies what it can."""
+        checkpointed_at = 0
+        while True:
+            await asyncio.sleep(CHECKPOINT_INTERVAL)
+            maintenance = self._maintenance
+            if maintenance is None or self.stats.transactions == checkpointed_at:
+                continue
+            checkpointed_at = self.stats.transactions
+            try:
+                await maintenance.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                _LOGGER.warning("WAL checkpoint failed; it is tried again", exc_info=True)
 
     async def _write_stats_regularly(self) -> None:
         while True:
@@ -360,53 +416,53 @@ class Database:
             raise RuntimeError("database is not open")
         return Reader(self._reader)
 
-    @asynccontextmanager
-    async def _write_locked(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The writer, under the write lock, counted in `stats`."""
+    def _open_writer(self) -> sqlite3.Connection:
         if self._writer is None:
             raise RuntimeError("database is not open")
-        asked = time.perf_counter()
-        async with self._write_lock:
-            taken = time.perf_counter()
-            try:
-                yield self._writer
-            finally:
-                released = time.perf_counter()
-                self.stats.transactions += 1
-                self.stats.waited_seconds += taken - asked
-                self.stats.held_seconds += released - taken
+        return self._writer
 
     async def write(self, work: Callable[[SyncTransaction], T]) -> T:
-        """Run `work` in a transaction of its own, as one job on the writer's thread:
-        committed if it returns, rolled back if it raises. For the hot paths; `work` runs
-        on another thread, so it must only run statements and compute from their results.
+        """Run `work` in a transaction of its own, at once: committed if it returns, rolled
+        back if it raises. For the hot paths; `work` is a plain function that runs
+        statements and computes from their results, without awaiting anything, so the
+        write lock is held for the statements alone.
 
-        Units of work do not take the asyncio lock: the writer's thread runs its jobs one
-        after the other, so each unit is already alone from its BEGIN to its COMMIT, and the
-        next one starts as soon as it commits instead of when the event loop gets round to
-        releasing a lock. They only wait for an open `transaction()` block, whose statements
-        they must not come between."""
-        while self._write_lock.locked():
-            async with self._write_lock:
-                pass
-        if self._writer is None:
-            raise RuntimeError("database is not open")
+        A unit waits only for an open `transaction()` block, whose statements it must not
+        come between, and for another process holding SQLite's write lock."""
         asked = time.perf_counter()
+        tries = 0
+        while True:
+            while self._write_lock.locked():
+                async with self._write_lock:
+                    pass
+            writer = self._open_writer()
+            began = time.perf_counter()
+            if _try_begin_immediate(writer):
+                break
+            await _wait_for_the_lock(asked, self.busy_timeout, tries)
+            tries += 1
         self.stats.round_trips += 1
-        began, ended, result = await _on_thread(self._writer, _timed(_unit_of_work(work)))
+        result = _run_unit(writer, work)
         self.stats.transactions += 1
         self.stats.waited_seconds += began - asked
-        self.stats.held_seconds += ended - began
+        self.stats.held_seconds += time.perf_counter() - began
         return result
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._write_locked() as writer:
-            transaction = Transaction(writer, self.stats)
+        asked = time.perf_counter()
+        async with self._write_lock:
+            taken = time.perf_counter()
+            transaction = Transaction(self._open_writer(), self.stats, self.busy_timeout)
             try:
-                yield transaction
-            except BaseException:
-                await transaction._finish(commit=False)
-                raise
-            await transaction._finish(commit=True)
+                try:
+                    yield transaction
+                except BaseException:
+                    transaction._finish(commit=False)
+                    raise
+                transaction._finish(commit=True)
+            finally:
+                self.stats.transactions += 1
+                self.stats.waited_seconds += taken - asked
+                self.stats.held_seconds += time.perf_counter() - taken
         transaction.committed()

@@ -89,6 +89,7 @@ async def test_my_missions_counts_each_assignments_results(bot: BotHarness) -> N
         await submit(jo, phone=phone)
     await validate(bot, w.company, 1)
     assert await results.reject(bot.services.deps, w.company.id, 2, "Not reachable at all")
+    await bot.settle()  # the rejection's notice is delivered before the command is sent
     await jo.send("/mymissions")
     assert "📨 Results: 1 pending · 1 validated · 1 rejected" in jo.last_text
 
@@ -121,6 +122,7 @@ async def test_earnings_per_company_with_the_fee_in_both_languages(fee_bot: BotH
     await validate(bot, beta, 3)
     # A pending result is not earned yet, and a rejected one never is.
     assert await results.reject(bot.services.deps, acme.id, 4, "Not reachable at all")
+    await bot.settle()  # the rejection's notice is delivered before the command is sent
 
     await jo.send("/earnings")
     # 10 % of €12.55 is 125.5 cents: half-up, €1.26.

@@ -96,7 +96,9 @@ async def test_open_creates_folder_file_and_current_schema(tmp_path: Path) -> No
         assert await database.read.fetch_value("PRAGMA foreign_keys") == 1
         async with database.transaction() as tx:
             assert await tx.fetch_value("PRAGMA foreign_keys") == 1  # the writer too
-            assert await tx.fetch_value("PRAGMA busy_timeout") > 0
+            # The writer never waits inside SQLite, on the event loop: it waits itself.
+            assert await tx.fetch_value("PRAGMA busy_timeout") == 0
+        assert database.busy_timeout > 0
         # Foreign keys are enforced, not just declared.
         with pytest.raises(sqlite3.IntegrityError):
             async with database.transaction() as tx:
@@ -456,6 +458,79 @@ async def test_units_of_work_never_come_between_the_statements_of_an_open_transa
     assert seen_inside == [1], "no unit ran inside the open transaction"
     assert sorted(inserted) == list(range(2, 12))
     assert await db.read.fetch_value(count) == 11
+
+
+async def test_a_write_waits_for_another_process_without_stopping_the_bot(
+    db: Database, db_path: Path
+) -> None:
+    """Queries run on the event loop: a lock held by another process (an admin's sqlite3
+    shell) must be waited for asynchronously, the bot serving everything else meanwhile."""
+    ticks = 0
+
+    async def meanwhile() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    with contextlib.closing(sqlite3.connect(db_path, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        ticking = asyncio.create_task(meanwhile())
+        unit = asyncio.create_task(db.write(lambda tx: tx.insert(ADD_USER, (1, "Ann"))))
+
+        async def block() -> None:
+            async with db.transaction() as tx:
+                await tx.execute(ADD_USER, (2, "Bob"))
+
+        blocked = asyncio.create_task(block())
+        await asyncio.sleep(0.2)
+        assert not unit.done() and not blocked.done(), "nothing is written under the lock"
+        assert ticks >= 10, "the event loop went on while the writes waited"
+        assert await db.read.fetch_value("SELECT COUNT(*) FROM users") == 0  # reads go on
+        other.execute("ROLLBACK")
+        await asyncio.wait_for(asyncio.gather(unit, blocked), timeout=5)
+        ticking.cancel()
+    assert await db.read.fetch_value("SELECT COUNT(*) FROM users") == 2
+
+
+async def test_a_lock_held_past_the_busy_timeout_is_refused_and_loses_nothing(
+    db: Database, db_path: Path
+) -> None:
+    db.busy_timeout = 0.1
+    with contextlib.closing(sqlite3.connect(db_path, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            await db.write(lambda tx: tx.insert(ADD_USER, (1, "Ann")))
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            async with db.transaction() as tx:
+                await tx.execute(ADD_USER, (2, "Bob"))
+        other.execute("ROLLBACK")
+    # Nothing half-done is left behind: both write once the lock is free.
+    await db.write(lambda tx: tx.insert(ADD_USER, (1, "Ann")))
+    async with db.transaction() as tx:
+        await tx.execute(ADD_USER, (2, "Bob"))
+    assert await db.read.fetch_value("SELECT COUNT(*) FROM users") == 2
+
+
+async def test_the_wal_is_copied_into_the_database_in_the_background(
+    db: Database, db_path: Path
+) -> None:
+    """The writer never checkpoints (a checkpoint syncs the disk, on the event loop); the
+    maintenance connection does, so the WAL does not grow without end."""
+    size_before = file_size(db_path)
+    rows = [(n, "x" * 2000) for n in range(1, 501)]
+    await db.write(lambda tx: tx.execute_many(ADD_USER, rows))
+    assert file_size(db_path.with_name(db_path.name + "-wal")) > 500 * 2000
+    assert file_size(db_path) == size_before, "the commit itself copied nothing"
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if file_size(db_path) > size_before + 500 * 2000:
+            return
+    raise AssertionError("the WAL was not copied into the database within 5 s")
+
+
+def file_size(path: Path) -> int:
+    return path.stat().st_size
 
 
 async def test_the_writer_stats_file_is_kept_up_to_date_and_written_at_close(

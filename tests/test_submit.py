@@ -416,6 +416,7 @@ async def test_refused_at_send_when_things_changed_meanwhile(
     await fill_in(jo)
     await jo.tap("Skip")
     await meanwhile(bot, w)
+    await bot.settle()  # what the change notified is delivered before the tap
     before = await results_of(bot, w.mission.id)
     await jo.tap("Send")
     assert jo.last_text == refusal

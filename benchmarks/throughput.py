@@ -888,9 +888,11 @@ def main() -> None:
     results: dict[tuple[str, bool], Figures] = {}
     print(f"{USERS} users × {UPDATES_PER_USER} updates at once, median of {args.runs} runs each…")
     for capped in (False, True):
-        for make in (Echo, Callboard):
-            figures = results.setdefault((make.name, capped), Figures())
-            for run in range(args.runs):
+        # The two bots take turns, run by run, so a machine that drifts (another load, a
+        # CPU's clock) weighs on both alike rather than on whichever ran at that moment.
+        for run in range(args.runs):
+            for make in (Echo, Callboard):
+                figures = results.setdefault((make.name, capped), Figures())
                 began = time.monotonic()
                 result = run_once(make(), capped)
                 figures.runs.append(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from babel.numbers import format_currency
@@ -47,6 +48,9 @@ def is_ambiguous_amount(text: str) -> bool:
     return match is not None and _AMBIGUOUS.match(match["number"]) is not None
 
 
+# Babel takes ~0.1 ms to format an amount, and a page repeats the same few rates: a
+# mission list formats one per row, every time it is shown.
+@functools.lru_cache(maxsize=4096)
 def format_money(cents: int, locale: str, currency: str = "EUR") -> str:
     """`12,50 €` in French, `€12.50` in English."""
     return format_currency(cents / 100, currency, locale=babel_locale(locale))

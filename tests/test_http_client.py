@@ -111,3 +111,36 @@ async def test_a_request_is_refused_before_initialize_and_after_shutdown() -> No
     await request.shutdown()  # twice is harmless
     with pytest.raises(RuntimeError, match="not initialized"):
         await request.do_request("http://127.0.0.1:9/", "POST")
+
+
+@pytest.fixture
+def no_proxy_in_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+async def test_calls_go_through_the_proxy_the_environment_names(
+    server: FakeTelegramServer, no_proxy_in_environment: pytest.MonkeyPatch
+) -> None:
+    # The fake answers a proxied call too: it reads the path of the absolute URL it is sent.
+    no_proxy_in_environment.setenv("http_proxy", f"http://127.0.0.1:{server.port}")
+    async with bot_on("http://api.telegram.invalid/bot", AiohttpRequest(2)) as proxied:
+        assert (await proxied.send_message(USER, "via the proxy")).text == "via the proxy"
+
+
+async def test_no_proxy_sends_calls_to_its_hosts_directly(
+    server: FakeTelegramServer, no_proxy_in_environment: pytest.MonkeyPatch
+) -> None:
+    no_proxy_in_environment.setenv("http_proxy", f"http://127.0.0.1:{_closed_port()}")
+    request = AiohttpRequest(2)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError):  # the proxy is down
+            await request.post(f"{server.base_url}{server.api.token}/getMe")
+    finally:
+        await request.shutdown()
+    no_proxy_in_environment.setenv("no_proxy", "127.0.0.1")
+    async with bot_on(server.base_url, AiohttpRequest(2)) as direct:
+        assert (await direct.send_message(USER, "direct")).text == "direct"

@@ -4,6 +4,7 @@ over loopback HTTP, killed with SIGKILL or stopped with SIGTERM mid-burst."""
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -14,9 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from telegram import Bot, Update
 
 import storage.migrations
-from bot.kit.inbox import UpdateNotStoredError
+from bot.kit.http import AiohttpRequest
+from bot.kit.inbox import InboxQueue, PollingRequest, UpdateNotStoredError
 from storage.clock import ManualClock
 from storage.database import Database
 from storage.migrations import migration_scripts
@@ -74,6 +77,32 @@ async def test_updates_already_processed_stay_recorded_across_the_inbox_migratio
     try:
         inbox = InboxRepository(database, ManualClock())
         assert not await database.write(lambda tx: inbox.claim(tx, 41))
+    finally:
+        await database.close()
+
+
+async def test_a_polled_update_is_stored_as_telegram_sent_it(db_path: Path) -> None:
+    fake = FakeTelegram()
+    fake.add_user(7, "Zoé", language_code="fr", started=True)
+    sent = fake.user_sends_text(7, "Héllo <b> & “quotes”")
+    polling = PollingRequest()
+    database = Database(db_path)
+    await database.open()
+    inbox = InboxRepository(database, ManualClock())
+    try:
+        with FakeTelegramServer(fake) as server:
+            queue = InboxQueue(database, inbox, polling)
+            telegram = Bot(
+                fake.token, base_url=server.base_url, request=AiohttpRequest(1),
+                get_updates_request=polling,
+            )  # fmt: skip
+            async with telegram:
+                (update,) = await telegram.get_updates()
+                await queue.put(update)
+        ((update_id, payload),) = await inbox.pending()
+        assert update_id == sent["update_id"]
+        assert json.loads(payload) == sent
+        assert Update.de_json(json.loads(payload), telegram).to_dict() == update.to_dict()
     finally:
         await database.close()
 

@@ -11,6 +11,8 @@ answer; statuses and bodies go back to PTB untouched, which reads Telegram's err
 from __future__ import annotations
 
 import ssl
+import urllib.request
+from urllib.parse import urlsplit
 
 import aiohttp
 import certifi
@@ -45,6 +47,8 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str] = {}
+        self._proxy_of_url: dict[str, str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -64,9 +68,12 @@ class AiohttpRequest(BaseRequest):
             headers={"User-Agent": self.USER_AGENT},
             # Telegram sets no cookies; nothing to keep between calls.
             cookie_jar=aiohttp.DummyCookieJar(),
-            # HTTPS_PROXY / NO_PROXY from the environment, as PTB's default client reads them.
-            trust_env=True,
         )
+        # HTTPS_PROXY, HTTP_PROXY and NO_PROXY, as PTB's default client reads them, but read
+        # once: aiohttp's `trust_env` reads them, and ~/.netrc, on every call, which doubled
+        # the bot's CPU per update in a burst.
+        self._proxies = urllib.request.getproxies()
+        self._proxy_of_url.clear()
 
     async def shutdown(self) -> None:
         if self._session is None:
@@ -96,13 +103,22 @@ class AiohttpRequest(BaseRequest):
         )
         try:
             async with session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, data=_body(request_data), timeout=timeout, proxy=self._proxy(url)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy for `url` from the environment, worked out once per URL (PTB calls a
+        handful: one per API method)."""
+        if url not in self._proxy_of_url:
+            parts = urlsplit(url)
+            bypassed = urllib.request.proxy_bypass(parts.hostname or "")
+            self._proxy_of_url[url] = None if bypassed else self._proxies.get(parts.scheme)
+        return self._proxy_of_url[url]
 
     @staticmethod
     def _timeout(

@@ -7,6 +7,7 @@ message are HTML-escaped unless they are `Html`, so user text can never break th
 
 from __future__ import annotations
 
+import functools
 import gettext
 import html
 from collections.abc import Callable, Mapping
@@ -112,7 +113,7 @@ class Translator:
         return Html(format_money(cents, self.language, self._currency))
 
     def date(self, day: date) -> Html:
-        return Html(format_date(day, format="medium", locale=babel_locale(self.language)))
+        return Html(_medium_date(day, babel_locale(self.language)))
 
     def datetime(self, moment: datetime) -> Html:
         """A moment as the local time of the configured zone: the date spelt out (no
@@ -122,6 +123,12 @@ class Translator:
         day = format_skeleton("yMMMd", local, locale=locale)
         time = format_skeleton("Hm", local, locale=locale)
         return Html(f"{day}, {time}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _medium_date(day: date, locale: str) -> str:
+    """Cached as money is (services.money): a list repeats the same few deadlines."""
+    return format_date(day, format="medium", locale=locale)
 
 
 def _escaped(values: dict[str, object]) -> dict[str, object]:

@@ -69,8 +69,8 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
 
 
 class SyncTransaction:
-    """An open write transaction as seen from the writer's own thread: each statement runs
-    at once, without a round-trip. Handed to the units of work of `Database.write`."""
+    """An open transaction as a plain function sees it: each statement runs at once. Handed
+    to the units of work of `Database.write`, to `run` and to snapshots."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
@@ -266,7 +266,7 @@ class WriterStats:
     def summary(self) -> str:
         open_for = max(time.monotonic() - self.opened_at, 1e-9)
         return (
-            f"{self.transactions} write transactions, {self.round_trips} writer round-trips, "
+            f"{self.transactions} write transactions, {self.round_trips} writer calls, "
             f"lock held {self.held_seconds:.2f} s of {open_for:.2f} s open "
             f"({100 * self.held_seconds / open_for:.1f} %), "
             f"waited for {self.waited_seconds:.2f} s in all"

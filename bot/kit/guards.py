@@ -93,14 +93,14 @@ class Admission:
 
 
 def make_admission(flood: FloodGuard) -> Guard:
-    """The guards that write, as one transaction run in one call on the writer's thread: the
+    """The guards that write, as one unit of work (`Database.write`): the
     dedupe record (the update's inbox row is claimed), the flood check (in memory), then the
     sender's row refreshed (and, when banned, the day's ban notice claimed). Each check runs
     only if the one before let the update through, as separate guards would; written
     together, an update costs one write transaction here instead of two.
 
-    The flood guard is consulted only inside that job, so only the writer's thread ever
-    touches it, one job at a time."""
+    The flood guard is consulted only inside that unit, which runs without yielding to the
+    event loop, so two updates never consult it at once."""
 
     async def admit(update: Update, context: CallboardContext) -> None:
         repos = context.repos

@@ -107,7 +107,7 @@ class Translator:
     def number(self, value: int | float) -> Html:
         """A count or a quantity with the language's separators (fr `12 345,5`, en
         `12,345.5`)."""
-        return Html(format_decimal(value, locale=babel_locale(self.language)))
+        return Html(_decimal(value, babel_locale(self.language)))
 
     def money(self, cents: int) -> Html:
         return Html(format_money(cents, self.language, self._currency))
@@ -125,9 +125,15 @@ class Translator:
         return Html(f"{day}, {time}")
 
 
+# Babel takes ~0.1 ms per number or date, and a list repeats the same few counts and
+# deadlines on every row, every time it is shown (amounts: services.money).
+@functools.lru_cache(maxsize=4096)
+def _decimal(value: int | float, locale: str) -> str:
+    return format_decimal(value, locale=locale)
+
+
 @functools.lru_cache(maxsize=4096)
 def _medium_date(day: date, locale: str) -> str:
-    """Cached as money is (services.money): a list repeats the same few deadlines."""
     return format_date(day, format="medium", locale=locale)
 
 

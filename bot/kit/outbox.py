@@ -79,7 +79,7 @@ class OutboxOptions:
     record_backoff_max: float = 5.0
 
 
-# Writes what became of a row, in the given transaction, on the writer's thread.
+# Writes what became of a row, in the given transaction (a unit of work's).
 RecordOutcome = Callable[[SyncTransaction], None]
 
 

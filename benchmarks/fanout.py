@@ -2,9 +2,9 @@
 
 Builds throw-away databases through the real `Database` (migrations and PRAGMAs) and seeds
 one company and 50,000 prospectors with new-mission alerts on. Meanwhile, like updates from
-many users, a small write (a message added to a thread) starts every 10 ms whether or not
-the previous one is done, and records how long it waited for its transaction: from calling
-`db.transaction()` to being inside it.
+many users, a small write (a message added to a thread) is due every 10 ms whether or not
+the previous one is done, and records how long it waited for its transaction: from when it
+was due to being inside it (a loop busy with a long transaction delays it too).
 
 - before: the fan-out as it was, one outbox row per recipient inside the publishing
   transaction, which holds the only write lock until the last row is in;
@@ -161,35 +161,44 @@ async def build(path: Path) -> World:
 
 
 class SmallWrites:
-    """A small write every WRITE_INTERVAL, each timed from asking for its transaction to
-    getting it."""
+    """A small write due every WRITE_INTERVAL, each timed from when it was due to being
+    inside its transaction: statements run on the event loop, so a write held up by a
+    blocked loop (not only by the write lock) waits too, as an update arriving then would."""
 
     def __init__(self, world: World) -> None:
         self._world = world
         self.waits_ms: list[float] = []
         self._pending: set[asyncio.Task[None]] = set()
+        # The first write is due at once, before the fan-out starts; the last one when the
+        # load is stopped, however late the loop gets round to it.
+        self._first_due = time.perf_counter()
+        self._stopped_at: float | None = None
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        next_at = time.perf_counter()
-        while not self._stopping.is_set():
-            task = asyncio.create_task(self._write())
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
-            next_at += WRITE_INTERVAL
+        due = self._first_due
+        while True:
+            until = time.perf_counter() if self._stopped_at is None else self._stopped_at
+            while due <= until:
+                task = asyncio.create_task(self._write(due))
+                self._pending.add(task)
+                task.add_done_callback(self._pending.discard)
+                due += WRITE_INTERVAL
+            if self._stopped_at is not None:
+                break
             with contextlib.suppress(TimeoutError):
-                delay = max(0.0, next_at - time.perf_counter())
+                delay = max(0.0, due - time.perf_counter())
                 await asyncio.wait_for(self._stopping.wait(), timeout=delay)
         await asyncio.gather(*self._pending)
 
     def stop(self) -> None:
+        self._stopped_at = time.perf_counter()
         self._stopping.set()
 
-    async def _write(self) -> None:
+    async def _write(self, due: float) -> None:
         db, repos = self._world.db, self._world.deps.repos
-        asked = time.perf_counter()
         async with db.transaction() as tx:
-            self.waits_ms.append((time.perf_counter() - asked) * 1000)
+            self.waits_ms.append((time.perf_counter() - due) * 1000)
             await repos.threads.add_message(
                 tx, self._world.thread_id, COMPANY_ID, MessageKind.TEXT, body="Any news?"
             )
@@ -296,7 +305,7 @@ def report(before: Result, after: Result) -> None:
         print(f"{label:<38} {cell(before):>12} {cell(after):>12}")
 
     print(f"\nA small write every {WRITE_INTERVAL * 1000:.0f} ms from publish until the alerts")
-    print("are queued; its wait runs from calling db.transaction() to being inside it.\n")
+    print("are queued; its wait runs from when it was due to being inside its transaction.\n")
     row("", lambda result: result.name)
     print("-" * 64)
     row("publish (s)", lambda result: f"{result.publish_s:.2f}")

@@ -105,6 +105,7 @@ class Reader:
         self._connection = connection
 
     async def _run(self, job: Callable[[SyncTransaction], T]) -> T:
+        await _let_others_run()
         return job(SyncTransaction(self._connection))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
@@ -120,6 +121,7 @@ class Reader:
         """Reads that must agree with each other, in one read transaction: a write committed
         meanwhile is seen by all of them or by none (each plain read is a snapshot of its
         own)."""
+        await _let_others_run()
         raw = self._connection
         raw.execute("BEGIN")
         try:
@@ -185,6 +187,13 @@ class Transaction(Reader):
     def committed(self) -> None:
         for callback in self._after_commit:
             callback()
+
+
+async def _let_others_run() -> None:
+    """Every read, unit of work and transaction starts with a pass through the event loop:
+    a loop of queries (a catch-up of reminders, a campaign's chunks) never keeps the loop
+    to itself for longer than one of them; the statements of one transaction run at once."""
+    await asyncio.sleep(0)
 
 
 def _try_begin_immediate(raw: sqlite3.Connection) -> bool:
@@ -388,11 +397,13 @@ class Database:
             maintenance = self._maintenance
             if maintenance is None or self.stats.transactions == checkpointed_at:
                 continue
-            checkpointed_at = self.stats.transactions
+            written = self.stats.transactions
             try:
                 await maintenance.execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error:
                 _LOGGER.warning("WAL checkpoint failed; it is tried again", exc_info=True)
+            else:
+                checkpointed_at = written
 
     async def _write_stats_regularly(self) -> None:
         while True:
@@ -429,6 +440,7 @@ class Database:
 
         A unit waits only for an open `transaction()` block, whose statements it must not
         come between, and for another process holding SQLite's write lock."""
+        await _let_others_run()
         asked = time.perf_counter()
         tries = 0
         while True:
@@ -450,6 +462,7 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
+        await _let_others_run()
         asked = time.perf_counter()
         async with self._write_lock:
             taken = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -491,6 +492,33 @@ async def test_a_write_waits_for_another_process_without_stopping_the_bot(
         await asyncio.wait_for(asyncio.gather(unit, blocked), timeout=5)
         ticking.cancel()
     assert await db.read.fetch_value("SELECT COUNT(*) FROM users") == 2
+
+
+def add_user(tx: SyncTransaction, user_id: int) -> int:
+    return tx.insert(ADD_USER, (user_id, "U"))
+
+
+async def test_a_long_run_of_queries_leaves_the_event_loop_to_others(db: Database) -> None:
+    """Statements run on the event loop, but each read, unit and transaction first lets the
+    loop run: a catch-up of thousands of queries never stops the bot from answering."""
+    ticks = 0
+
+    async def meanwhile() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticking = asyncio.create_task(meanwhile())
+    await asyncio.sleep(0)
+    before = ticks
+    for n in range(1, 101):
+        await db.write(functools.partial(add_user, user_id=n))
+        await db.read.fetch_value("SELECT COUNT(*) FROM users")
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE users SET first_name = 'V' WHERE id = ?", (n,))
+    ticking.cancel()
+    assert ticks - before >= 300, "the other task ran between the queries"
 
 
 async def test_a_lock_held_past_the_busy_timeout_is_refused_and_loses_nothing(

@@ -152,7 +152,13 @@ class OutboxDispatcher:
         self._record_failures = 0
         self._record_again_at = 0.0
         self._runner: asyncio.Task[None] | None = None
-        outbox.add_listener(self._wake.set)
+        # Rows committed since the current pass began; its first reads may have missed them.
+        self._queued_meanwhile = False
+        outbox.add_listener(self._rows_queued)
+
+    def _rows_queued(self) -> None:
+        self._queued_meanwhile = True
+        self._wake.set()
 
     def start(self) -> None:
         if self._runner is None:
@@ -204,8 +210,14 @@ class OutboxDispatcher:
             return 0
         self._chat_ready_at = {c: t for c, t in self._chat_ready_at.items() if t > now}
         handled = 0
+        notices_started, self._queued_meanwhile = False, False
         # Served in this order: notices, then paid broadcasts, then free ones.
         for lane in SEND_LANES:
+            if lane is Lane.BROADCASTS and (notices_started or self._queued_meanwhile):
+                # Free broadcasts take what the budget has left, and it cannot tell yet: the
+                # notices just started have not asked for their turn, and rows queued since
+                # the notices were read may be notices. The next pass, at once, will know.
+                continue
             room = min(self._options.concurrency - len(self._in_flight), self._room(lane))
             if room <= 0 or self._unrecorded:
                 continue
@@ -213,7 +225,9 @@ class OutboxDispatcher:
             rows = await self._outbox.due(lane, room, busy)
             handled += len(rows)
             for row, blocked in rows:
-                if await self._start(row, blocked, lane) and lane is Lane.PAID_BROADCASTS:
+                started = await self._start(row, blocked, lane)
+                notices_started |= started and lane is Lane.NOTICES
+                if started and lane is Lane.PAID_BROADCASTS:
                     self._paid.take()
         return handled
 

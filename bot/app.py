@@ -30,7 +30,7 @@ from bot.kit.errors import on_error
 from bot.kit.feature import Feature, Stage, navigator_of
 from bot.kit.http import AiohttpRequest
 from bot.kit.i18n import Catalogs
-from bot.kit.inbox import InboxApplication, InboxQueue, PollingRequest
+from bot.kit.inbox import InboxApplication, InboxQueue, ReceivedUpdates
 from bot.kit.notifier import OutboxNotifier, Renderer, Renderers
 from bot.kit.outbox import OutboxDispatcher, OutboxOptions
 from bot.kit.persistence import SqlitePersistence
@@ -166,8 +166,8 @@ def build_application(
     )
     budget = SendBudget(overall_rate or None, settings.outbox_share, options.broadcast_rate)
     db = Database(settings.database_path, stats_file=settings.writer_stats_file)
-    polling = PollingRequest()
-    update_queue = InboxQueue(db, InboxRepository(db, clock), None if request else polling)
+    polled = ReceivedUpdates()
+    update_queue = InboxQueue(db, InboxRepository(db, clock), None if request else polled)
 
     async def post_init(application: CallboardApp) -> None:
         await db.open()
@@ -214,7 +214,7 @@ def build_application(
         defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=None),
         # Handlers, the outbox and the jobs send concurrently; the long poll needs one.
         request=request or AiohttpRequest(CONNECTIONS, pool_timeout=POOL_WAIT),
-        get_updates_request=request or polling,
+        get_updates_request=request or AiohttpRequest(1, on_answer=polled.keep),
         # Every message the bot sends shares one budget at Telegram's overall limit (replies
         # first, notices keep their share); a 429 is not retried there but surfaced, so the
         # outbox can reschedule the row.

@@ -26,7 +26,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -216,10 +216,21 @@ async def _wait_for_the_lock(asked: float, busy_timeout: float, tries: int) -> N
     await asyncio.sleep(min(0.001 * 2**tries, 0.05))
 
 
-async def _begin_immediate(raw: sqlite3.Connection, busy_timeout: float) -> None:
+async def _begin_immediate(
+    raw: sqlite3.Connection,
+    busy_timeout: float,
+    turn: Callable[[], Awaitable[None]] | None = None,
+) -> float:
+    """`BEGIN IMMEDIATE`, after awaiting `turn` (when given) before each try; returns when
+    it began."""
     asked = time.perf_counter()
     tries = 0
-    while not _try_begin_immediate(raw):
+    while True:
+        if turn is not None:
+            await turn()
+        began = time.perf_counter()
+        if _try_begin_immediate(raw):
+            return began
         await _wait_for_the_lock(asked, busy_timeout, tries)
         tries += 1
 
@@ -442,23 +453,20 @@ class Database:
         come between, and for another process holding SQLite's write lock."""
         await _let_others_run()
         asked = time.perf_counter()
-        tries = 0
-        while True:
-            while self._write_lock.locked():
-                async with self._write_lock:
-                    pass
-            writer = self._open_writer()
-            began = time.perf_counter()
-            if _try_begin_immediate(writer):
-                break
-            await _wait_for_the_lock(asked, self.busy_timeout, tries)
-            tries += 1
+        writer = self._open_writer()
+        began = await _begin_immediate(writer, self.busy_timeout, self._no_block_open)
         self.stats.round_trips += 1
         result = _run_unit(writer, work)
         self.stats.transactions += 1
         self.stats.waited_seconds += began - asked
         self.stats.held_seconds += time.perf_counter() - began
         return result
+
+    async def _no_block_open(self) -> None:
+        """Until no `transaction()` block is open or waiting for the lock."""
+        while self._write_lock.locked():
+            async with self._write_lock:
+                pass
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:

@@ -19,7 +19,7 @@ from telegram import Bot, Update
 
 import storage.migrations
 from bot.kit.http import AiohttpRequest
-from bot.kit.inbox import InboxQueue, PollingRequest, UpdateNotStoredError
+from bot.kit.inbox import InboxQueue, ReceivedUpdates, UpdateNotStoredError
 from storage.clock import ManualClock
 from storage.database import Database
 from storage.migrations import migration_scripts
@@ -85,16 +85,16 @@ async def test_a_polled_update_is_stored_as_telegram_sent_it(db_path: Path) -> N
     fake = FakeTelegram()
     fake.add_user(7, "Zoé", language_code="fr", started=True)
     sent = fake.user_sends_text(7, "Héllo <b> & “quotes”")
-    polling = PollingRequest()
+    polled = ReceivedUpdates()
     database = Database(db_path)
     await database.open()
     inbox = InboxRepository(database, ManualClock())
     try:
         with FakeTelegramServer(fake) as server:
-            queue = InboxQueue(database, inbox, polling)
+            queue = InboxQueue(database, inbox, polled)
             telegram = Bot(
                 fake.token, base_url=server.base_url, request=AiohttpRequest(1),
-                get_updates_request=polling,
+                get_updates_request=AiohttpRequest(1, on_answer=polled.keep),
             )  # fmt: skip
             async with telegram:
                 (update,) = await telegram.get_updates()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ssl
 import urllib.request
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -28,7 +29,8 @@ class AiohttpRequest(BaseRequest):
     `pool_timeout` is how long a call waits for a free connection, `connect_timeout` how
     long opening one may take, `read_timeout` how long Telegram may stay silent, and
     `write_timeout` bounds sending the request (`media_write_timeout` when it carries a
-    file). None means no limit, as in PTB."""
+    file). None means no limit, as in PTB. `on_answer` is shown the body of every answer
+    with status 200 before PTB reads it."""
 
     def __init__(
         self,
@@ -39,8 +41,10 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
+        on_answer: Callable[[bytes], None] | None = None,
     ) -> None:
         self._connections = connections
+        self._on_answer = on_answer
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
@@ -105,11 +109,14 @@ class AiohttpRequest(BaseRequest):
             async with session.request(
                 method, url, data=_body(request_data), timeout=timeout, proxy=self._proxy(url)
             ) as response:
-                return response.status, await response.read()
+                status, body = response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+        if status == 200 and self._on_answer is not None:
+            self._on_answer(body)
+        return status, body
 
     def _proxy(self, url: str) -> str | None:
         """The proxy for `url` from the environment, worked out once per URL (PTB calls a
